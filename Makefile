@@ -1,0 +1,33 @@
+# The two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HOST PORT
+
+.PHONY: run test test-sqlite test-services bench lint install clean
+
+$(BIN)/commentsvc: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/commentsvc
+
+run: install
+	$(BIN)/commentsvc db upgrade
+	$(BIN)/commentsvc serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python scripts/run_tests.py
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache tests/artifacts

@@ -1,0 +1,86 @@
+"""commentsvc: threaded comments for any article on any site."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from commentsvc.config import DEV_SECRET_KEY, check_settings, settings_from_env
+from commentsvc.extensions import api as rest_api
+from commentsvc.extensions import db, limiter, migrate
+from commentsvc.sites import ServiceConfig
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(settings_from_env())
+    app.config.update(_openapi_settings())
+    app.config.update(config or {})
+    check_settings(app.config)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = DEV_SECRET_KEY
+    app.json.sort_keys = False
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    trust_proxies(app)
+    return app
+
+
+def _openapi_settings() -> dict[str, Any]:
+    return {
+        "API_TITLE": "commentsvc",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    }
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    # Batch mode lets later revisions ALTER tables on SQLite too.
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
+                     compare_type=True)
+    limiter.init_app(app)
+    rest_api.init_app(app)
+    app.extensions["commentsvc"] = ServiceConfig(
+        secret_key=app.config["SECRET_KEY"],
+        development=app.config["COMMENTSVC_ENV"] == "development",
+        edit_window_seconds=app.config["COMMENTSVC_EDIT_WINDOW_SECONDS"],
+        display_depth=max(1, app.config["COMMENTSVC_DISPLAY_DEPTH"]),
+        clock=app.config.get("COMMENTSVC_CLOCK"),
+    )
+
+
+def register_blueprints(app: Flask) -> None:
+    from commentsvc.api import health, hooks, public
+
+    rest_api.register_blueprint(health.blp)
+    rest_api.register_blueprint(public.blp)
+    hooks.register_hooks(app)
+    from commentsvc.cli import register_commands
+
+    register_commands(app.cli)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from commentsvc.errors import register_error_handlers as register
+
+    register(app)
+
+
+def trust_proxies(app: Flask) -> None:
+    # X-Forwarded-For is only believed when the operator says how many proxies sit in front.
+    hops = app.config["COMMENTSVC_TRUSTED_PROXIES"]
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

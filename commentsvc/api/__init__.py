@@ -1,0 +1,1 @@
+"""The HTTP layer: thin views that parse, call one domain function, and dump."""

@@ -1,0 +1,73 @@
+"""Cross-cutting HTTP behaviour of the API: JSON-only bodies, CORS, rate-limit headers."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, Response, request
+
+from commentsvc.api.public import request_site_key
+from commentsvc.api.requests import service_config
+from commentsvc.errors import DomainError
+from commentsvc.extensions import db
+from commentsvc.sites import origin_allowed
+
+API_PREFIX = "/api/v1/"
+ALLOWED_HEADERS = "Authorization, Content-Type, X-Reader-Token"
+EXPOSED_HEADERS = (
+    "Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, "
+    "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+)
+
+
+class UnsupportedMediaType(DomainError):
+    status, code = 415, "unsupported_media_type"
+
+
+def require_json_body() -> None:
+    if not request.path.startswith(API_PREFIX) or request.method not in {"POST", "PATCH", "PUT"}:
+        return
+    has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding")
+    if has_body and not request.is_json:
+        raise UnsupportedMediaType("send the body as application/json")
+
+
+def add_cors_headers(response: Response) -> Response:
+    origin = request.headers.get("Origin")
+    if not origin or not request.path.startswith(API_PREFIX):
+        return response
+    try:
+        allowed = origin_allowed(db.session, request_site_key(), origin, service_config())
+    except Exception:  # CORS must never turn an answer into a 500
+        allowed = False
+    if allowed:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, PATCH, DELETE"
+            response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+            response.headers["Access-Control-Max-Age"] = "600"
+    response.vary.add("Origin")
+    return response
+
+
+def add_ratelimit_headers(response: Response) -> Response:
+    """Mirror flask-limiter's X-RateLimit-* as the IETF draft's RateLimit-* fields."""
+    if response.status_code not in {429, 503}:
+        response.headers.pop("Retry-After", None)
+    limit = response.headers.get("X-RateLimit-Limit")
+    if limit is None:
+        return response
+    response.headers["RateLimit-Limit"] = limit
+    response.headers["RateLimit-Remaining"] = response.headers.get("X-RateLimit-Remaining", "0")
+    reset = response.headers.get("X-RateLimit-Reset")
+    if reset is not None:
+        response.headers["RateLimit-Reset"] = str(max(0, int(float(reset) - time.time())))
+    return response
+
+
+def register_hooks(app: Flask) -> None:
+    app.before_request(require_json_body)
+    # after_request runs in reverse order of registration: limiter headers exist by then.
+    app.after_request(add_ratelimit_headers)
+    app.after_request(add_cors_headers)

@@ -1,0 +1,157 @@
+"""Public routes: what the widget and the count script call."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from flask import Response, current_app, request
+from flask_smorest import Blueprint
+
+from commentsvc import posting, render, threads
+from commentsvc.api.requests import (
+    bearer_token,
+    client_ip,
+    current_reader,
+    rate_limit_reader_key,
+    service_config,
+)
+from commentsvc.extensions import db, limiter
+from commentsvc.identity import identicon_svg
+from commentsvc.schemas import (
+    CommentOut,
+    CountsOut,
+    CountsQuery,
+    EditIn,
+    NewCommentIn,
+    PageOut,
+    PostedOut,
+    PreviewIn,
+    PreviewOut,
+    RepliesOut,
+    RepliesQuery,
+    ThreadQuery,
+)
+
+blp = Blueprint("public", __name__, url_prefix="/api/v1",
+                description="Threads, posting and counts: what the widget uses")
+
+
+def _limit(name: str) -> Any:
+    return lambda: current_app.config[name]
+
+
+def _succeeded(response: Response) -> bool:
+    # Rejected input does not use up a reader's posting quota.
+    return response.status_code < 400
+
+
+read_limit = limiter.shared_limit(_limit("COMMENTSVC_RATELIMIT_READ_IP"), scope="read",
+                                  key_func=client_ip)
+post_reader_limit = limiter.shared_limit(
+    _limit("COMMENTSVC_RATELIMIT_POST_READER"), scope="post-reader",
+    key_func=rate_limit_reader_key, deduct_when=_succeeded,
+)
+post_ip_limit = limiter.shared_limit(_limit("COMMENTSVC_RATELIMIT_POST_IP"), scope="post-ip",
+                                     key_func=client_ip, deduct_when=_succeeded)
+
+
+@blp.route("/comments", methods=["GET"])
+@read_limit
+@blp.arguments(ThreadQuery, location="query", error_status_code=400)
+@blp.response(200, PageOut)
+def list_comments(args: dict) -> threads.Page:
+    """One page of a thread: top-level comments by keyset cursor, each with its first replies."""
+    return threads.thread_page(db.session, service_config(), args["site"], args["article"],
+                               sort=args["sort"], limit=args["limit"], cursor=args["cursor"])
+
+
+@blp.route("/comments", methods=["POST"])
+@post_reader_limit
+@post_ip_limit
+@blp.arguments(NewCommentIn)
+@blp.response(201, PostedOut)
+@blp.alt_response(202, schema=PostedOut, description="Held for moderation")
+def post_comment(data: dict) -> tuple[SimpleNamespace, int]:
+    """Post a comment, or a reply with `parent_id`. 201 when published, 202 when held."""
+    reader = current_reader(data["site"])
+    posted = posting.create(db.session, service_config(), reader, posting.NewComment(**data))
+    view = SimpleNamespace(
+        comment=posted.comment, depth=posted.comment.depth, replies=[], replies_cursor=None,
+        replies_remaining=0, edit_token=posted.edit_token,
+        moderation_reason=posted.reason or None,
+    )
+    return view, 201 if posted.comment.status == "approved" else 202
+
+
+@blp.route("/comments/<int:comment_id>", methods=["GET"])
+@read_limit
+@blp.response(200, CommentOut)
+def get_comment(comment_id: int) -> threads.Node:
+    """One comment, for permalinks."""
+    return threads.single_comment(db.session, service_config(), comment_id)
+
+
+@blp.route("/comments/<int:comment_id>", methods=["PATCH"])
+@post_ip_limit
+@blp.arguments(EditIn)
+@blp.response(200, CommentOut)
+def edit_comment(data: dict, comment_id: int) -> threads.Node:
+    """Edit your own comment within the edit window (`Authorization: Bearer <edit_token>`)."""
+    config = service_config()
+    posting.edit(db.session, config, comment_id, bearer_token(), data["body"])
+    return threads.single_comment(db.session, config, comment_id)
+
+
+@blp.route("/comments/<int:comment_id>", methods=["DELETE"])
+@post_ip_limit
+@blp.response(204)
+def delete_comment(comment_id: int) -> None:
+    """Delete your own comment within the edit window. With replies it stays as "[deleted]"."""
+    posting.delete(db.session, service_config(), comment_id, bearer_token())
+
+
+@blp.route("/comments/<int:comment_id>/replies", methods=["GET"])
+@read_limit
+@blp.arguments(RepliesQuery, location="query", error_status_code=400)
+@blp.response(200, RepliesOut)
+def list_replies(args: dict, comment_id: int) -> threads.RepliesPage:
+    """More replies under a comment, oldest first; each one's `parent_id` says where it goes."""
+    return threads.replies_page(db.session, service_config(), comment_id,
+                                limit=args["limit"], cursor=args["cursor"])
+
+
+@blp.route("/preview", methods=["POST"])
+@read_limit
+@blp.arguments(PreviewIn)
+@blp.response(200, PreviewOut)
+def preview(data: dict) -> dict:
+    """Render a body exactly as it would be stored, without saving it."""
+    return {"html": render.to_html(data["body"])}
+
+
+@blp.route("/counts", methods=["GET"])
+@read_limit
+@blp.arguments(CountsQuery, location="query", error_status_code=400)
+@blp.response(200, CountsOut)
+def counts(args: dict) -> dict:
+    """Approved-comment counts for many articles of one site, for listing pages."""
+    return {"counts": threads.counts(db.session, args["site"], args["article"])}
+
+
+@blp.route("/avatars/<string:seed>.svg", methods=["GET"])
+def avatar(seed: str) -> Response:
+    """A generated identicon: avatars never come from a third party."""
+    response = Response(identicon_svg(seed[:32]), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+def request_site_key() -> str | None:
+    """The site a public request is about, when it names one (for CORS)."""
+    site = request.args.get("site")
+    if site is None and request.is_json:
+        body = request.get_json(silent=True)
+        site = body.get("site") if isinstance(body, dict) else None
+    return site if isinstance(site, str) else None

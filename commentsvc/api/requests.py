@@ -1,0 +1,71 @@
+"""What the views need to know about the current request: client IP, reader, credentials."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+from commentsvc.errors import BadRequest
+from commentsvc.extensions import db
+from commentsvc.identity import (
+    Reader,
+    anonymous_reader,
+    keyed_hash,
+    looks_like_jwt,
+    reader_from_jwt,
+)
+from commentsvc.sites import ServiceConfig, SiteSettings, get_site
+
+READER_TOKEN_HEADER = "X-Reader-Token"
+
+
+def service_config() -> ServiceConfig:
+    return current_app.extensions["commentsvc"]
+
+
+def client_ip() -> str:
+    # remote_addr is the socket peer unless ProxyFix was configured with trusted proxies.
+    return request.remote_addr or "unknown"
+
+
+def ip_hash() -> str:
+    return keyed_hash(service_config().secret_key, "ip", client_ip())
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def _reader_token() -> str | None:
+    token = request.headers.get(READER_TOKEN_HEADER, "").strip()
+    if len(token) > 200:
+        raise BadRequest(f"{READER_TOKEN_HEADER} is too long", code="invalid_reader_token")
+    return token or None
+
+
+def current_reader(site_key: str | None) -> Reader:
+    """A JWT reader when a publisher-signed token comes with the request, else anonymous."""
+    if "reader" in g:
+        return g.reader
+    config = service_config()
+    token = bearer_token()
+    if token and site_key and looks_like_jwt(token):
+        site = get_site(db.session, site_key)
+        secret = SiteSettings.of(site, config).jwt_secret
+        g.reader = reader_from_jwt(config.secret_key, site.key, secret, token, ip_hash())
+    else:
+        g.reader = anonymous_reader(config.secret_key, _reader_token(), ip_hash())
+    return g.reader
+
+
+def rate_limit_reader_key() -> str:
+    """Per-reader posting quota: the reader's key when known, else the client IP."""
+    site = (request.get_json(silent=True) or {}).get("site")
+    try:
+        reader = current_reader(site if isinstance(site, str) else None)
+    except Exception:  # a bad token is reported by the view itself, not by the limiter
+        reader = None
+    return f"reader:{reader.key}" if reader and reader.key else f"ip:{client_ip()}"

@@ -1,0 +1,53 @@
+"""Settings read from COMMENTSVC_* environment variables, with safe defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+DEV_SECRET_KEY = "dev-only-insecure-secret-key"
+
+
+class ConfigError(RuntimeError):
+    """The environment asks for something the service cannot run with."""
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Flask config keys built from the environment; every COMMENTSVC_* variable is read here."""
+    env = os.environ if environ is None else environ
+
+    def get(name: str, default: str) -> str:
+        return env.get(f"COMMENTSVC_{name}", default)
+
+    mode = get("ENV", "development").strip().lower()
+    return {
+        "COMMENTSVC_ENV": mode,
+        "SECRET_KEY": get("SECRET_KEY", ""),
+        "SQLALCHEMY_DATABASE_URI": get("DATABASE_URL", "sqlite:///commentsvc.db"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAX_CONTENT_LENGTH": int(get("MAX_REQUEST_BYTES", str(64 * 1024))),
+        "COMMENTSVC_TRUSTED_PROXIES": int(get("TRUSTED_PROXIES", "0")),
+        "COMMENTSVC_EDIT_WINDOW_SECONDS": int(get("EDIT_WINDOW_SECONDS", "900")),
+        "COMMENTSVC_DISPLAY_DEPTH": int(get("DISPLAY_DEPTH", "3")),
+        "RATELIMIT_ENABLED": _flag(get("RATELIMIT_ENABLED", "true")),
+        "RATELIMIT_STORAGE_URI": get("RATELIMIT_STORAGE_URI", "memory://"),
+        "COMMENTSVC_RATELIMIT_POST_READER": get("RATELIMIT_POST_READER", "5/minute;100/day"),
+        "COMMENTSVC_RATELIMIT_POST_IP": get("RATELIMIT_POST_IP", "20/minute"),
+        "COMMENTSVC_RATELIMIT_READ_IP": get("RATELIMIT_READ_IP", "300/minute"),
+        "COMMENTSVC_RATELIMIT_ADMIN": get("RATELIMIT_ADMIN", "600/minute"),
+    }
+
+
+def check_settings(config: Mapping[str, Any]) -> None:
+    """Refuse to start in production without a secret; fill the development default otherwise."""
+    if config["COMMENTSVC_ENV"] not in {"development", "production"}:
+        raise ConfigError("COMMENTSVC_ENV must be 'development' or 'production'")
+    if config["COMMENTSVC_ENV"] == "production" and not config.get("SECRET_KEY"):
+        raise ConfigError("COMMENTSVC_SECRET_KEY must be set when COMMENTSVC_ENV=production")
+    if config["COMMENTSVC_ENV"] == "production" and config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise ConfigError("COMMENTSVC_SECRET_KEY must not be the development default")

@@ -1,0 +1,123 @@
+"""Persistence: the SQLAlchemy models. Business rules live in the domain modules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    or_,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from commentsvc.extensions import db
+
+PENDING, APPROVED, REJECTED, SPAM, DELETED = "pending", "approved", "rejected", "spam", "deleted"
+STATUSES = (PENDING, APPROVED, REJECTED, SPAM, DELETED)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stored as naive UTC (SQLite has no time zones), always handed back timezone-aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Site(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    allowed_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Article(db.Model):
+    __table_args__ = (UniqueConstraint("site_id", "key", name="uq_article_site_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    key: Mapped[str] = mapped_column(String(512))
+    url: Mapped[str] = mapped_column(String(2048), default="")
+    title: Mapped[str] = mapped_column(String(300), default="")
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    premoderated: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Approved comments, replies included; kept exact in the transaction of every write.
+    comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_comment_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    site: Mapped[Site] = relationship(lazy="joined", innerjoin=True)
+
+
+class Comment(db.Model):
+    __table_args__ = (
+        # Top-level pages of a thread are keyset scans over this index (root_id IS NULL).
+        Index("ix_comment_thread", "article_id", "root_id", "created_at", "id"),
+        Index("ix_comment_thread_top", "article_id", "root_id", "score", "id"),
+        # Replies under a top-level comment, in the order they were written.
+        Index("ix_comment_root", "root_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id"), index=True)
+    # The top-level comment this one hangs under (NULL for top-level comments themselves).
+    root_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Ancestor ids from the root down, "17/18/": a subtree is one prefix match within a root.
+    ancestry: Mapped[str] = mapped_column(String(2048), default="")
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+
+    author_name: Mapped[str] = mapped_column(String(80), default="")
+    reader_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    email_hash: Mapped[str | None] = mapped_column(String(64))
+    author_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    author_avatar: Mapped[str | None] = mapped_column(String(1024))
+    avatar_seed: Mapped[str] = mapped_column(String(32), default="")
+
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=APPROVED)
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    # Visible direct replies; a removed comment stays in the thread while this is above zero.
+    reply_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    edit_token_hash: Mapped[str | None] = mapped_column(String(64))
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
+
+    article: Mapped[Article] = relationship(lazy="raise")
+
+    @property
+    def is_visible(self) -> bool:
+        return self.status == APPROVED or self.reply_count > 0
+
+    @classmethod
+    def visible(cls) -> Any:
+        """SQL form of is_visible."""
+        return or_(cls.status == APPROVED, cls.reply_count > 0)

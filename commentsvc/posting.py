@@ -1,0 +1,169 @@
+"""The write side: post, reply, edit and delete a comment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from commentsvc import counters, render, rules
+from commentsvc.errors import Forbidden, Invalid, NotFound, ThreadClosed, Unauthorized
+from commentsvc.identity import (
+    Reader,
+    keyed_hash,
+    looks_like_jwt,
+    new_edit_token,
+    reader_from_jwt,
+    token_matches,
+)
+from commentsvc.models import APPROVED, DELETED, PENDING, REJECTED, Article, Comment, Site
+from commentsvc.sites import ServiceConfig, SiteSettings, get_site
+
+
+@dataclass(frozen=True)
+class NewComment:
+    site: str
+    article: str
+    body: str
+    parent_id: int | None = None
+    author_name: str | None = None
+    author_email: str | None = None
+    article_title: str | None = None
+    article_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Posted:
+    comment: Comment
+    edit_token: str
+    reason: str
+
+
+def create(session: Session, config: ServiceConfig, reader: Reader, new: NewComment) -> Posted:
+    """Store a comment or reply; published, held or rejected as the rules decide."""
+    site = get_site(session, new.site)
+    settings = SiteSettings.of(site, config)
+    now = config.now()
+    article = _article_for_posting(session, site, new, now)
+    if article.closed:
+        raise ThreadClosed("this thread is closed for new comments")
+    parent = _parent_for_reply(session, article, new.parent_id)
+    name = reader.name or new.author_name or ""
+    decision = rules.evaluate(rules.Draft(new.body, name, reader, article, settings))
+    token = new_edit_token()
+    comment = Comment(
+        article_id=article.id,
+        parent_id=parent.id if parent else None,
+        root_id=(parent.root_id or parent.id) if parent else None,
+        ancestry=f"{parent.ancestry}{parent.id}/" if parent else "",
+        depth=parent.depth + 1 if parent else 0,
+        author_name=name,
+        reader_hash=reader.key,
+        email_hash=_email_hash(config, reader.email or new.author_email),
+        author_verified=reader.verified,
+        author_avatar=reader.avatar,
+        avatar_seed=_avatar_seed(config, reader, new.author_email, name),
+        body_source=new.body,
+        body_html=render.to_html(new.body),
+        status={"allow": APPROVED, "hold": PENDING, "reject": REJECTED}[decision.action],
+        score=0,
+        reply_count=0,
+        created_at=now,
+        edit_token_hash=keyed_hash(config.secret_key, "edit-token", token),
+        ip_hash=reader.ip_hash,
+    )
+    session.add(comment)
+    session.flush()
+    counters.status_changed(session, comment, None, now)
+    session.commit()
+    return Posted(comment, token, decision.reason)
+
+
+def edit(session: Session, config: ServiceConfig, comment_id: int, bearer: str | None,
+         body: str) -> Comment:
+    comment = _own_comment(session, config, comment_id, bearer)
+    comment.body_source = body
+    comment.body_html = render.to_html(body)
+    comment.edited_at = config.now()
+    session.commit()
+    return comment
+
+
+def delete(session: Session, config: ServiceConfig, comment_id: int,
+           bearer: str | None) -> None:
+    comment = _own_comment(session, config, comment_id, bearer)
+    old_status = comment.status
+    comment.status = DELETED
+    session.flush()
+    counters.status_changed(session, comment, old_status)
+    session.commit()
+
+
+def _own_comment(session: Session, config: ServiceConfig, comment_id: int,
+                 bearer: str | None) -> Comment:
+    """The comment, if the bearer is its edit token or its signed-in author, inside the window."""
+    comment = session.get(Comment, comment_id)
+    if comment is None or comment.status == DELETED:
+        raise NotFound(f"no comment {comment_id}", code="comment_not_found")
+    site = session.scalar(select(Site).join(Article).where(Article.id == comment.article_id))
+    settings = SiteSettings.of(site, config)
+    if not bearer:
+        raise Unauthorized("send the edit token as 'Authorization: Bearer <token>'",
+                           code="edit_token_missing")
+    if looks_like_jwt(bearer):
+        reader = reader_from_jwt(config.secret_key, site.key, settings.jwt_secret, bearer, None)
+        if reader.key != comment.reader_hash:
+            raise Forbidden("this is not your comment", code="not_author")
+    elif not token_matches(config.secret_key, bearer, comment.edit_token_hash):
+        raise Unauthorized("the edit token does not match this comment",
+                           code="invalid_edit_token")
+    if config.now() - comment.created_at > timedelta(seconds=settings.edit_window_seconds):
+        raise Forbidden("the time for editing or deleting this comment has passed",
+                        code="edit_window_closed")
+    return comment
+
+
+def _article_for_posting(session: Session, site: Site, new: NewComment,
+                         now: datetime) -> Article:
+    """Articles come into being with their first comment; concurrent first posts are safe."""
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
+        session.get_bind().dialect.name
+    ]
+    session.execute(
+        insert(Article)
+        .values(site_id=site.id, key=new.article, url=new.article_url or "",
+                title=new.article_title or "", closed=False, premoderated=False,
+                comment_count=0, created_at=now)
+        .on_conflict_do_nothing(index_elements=["site_id", "key"])
+    )
+    article = session.scalar(
+        select(Article).where(Article.site_id == site.id, Article.key == new.article)
+    )
+    if new.article_title and not article.title:
+        article.title = new.article_title
+    if new.article_url and not article.url:
+        article.url = new.article_url
+    return article
+
+
+def _parent_for_reply(session: Session, article: Article, parent_id: int | None) -> Comment | None:
+    if parent_id is None:
+        return None
+    parent = session.get(Comment, parent_id)
+    if parent is None or parent.article_id != article.id:
+        raise Invalid("parent_id", "no such comment in this article", code="invalid_parent")
+    if parent.status != APPROVED:
+        raise Invalid("parent_id", "that comment cannot be replied to", code="invalid_parent")
+    return parent
+
+
+def _email_hash(config: ServiceConfig, email: str | None) -> str | None:
+    return keyed_hash(config.secret_key, "email", email.strip().lower()) if email else None
+
+
+def _avatar_seed(config: ServiceConfig, reader: Reader, email: str | None, name: str) -> str:
+    identity = reader.key or (email or "").strip().lower() or name or reader.ip_hash or ""
+    return keyed_hash(config.secret_key, "avatar", identity)[:16]

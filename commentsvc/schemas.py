@@ -1,0 +1,183 @@
+"""marshmallow schemas for requests and responses; they also make the OpenAPI document."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from flask import url_for
+from marshmallow import Schema, ValidationError, fields, validate
+
+from commentsvc.models import APPROVED
+from commentsvc.render import clean_text
+from commentsvc.threads import SORTS
+
+BODY_MAX, NAME_MAX, ARTICLE_MAX = 10_000, 80, 512
+
+
+class CleanText(fields.String):
+    """Text from a reader: normalised (NFC, no controls or bidi overrides) before validation."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return clean_text(super()._deserialize(value, attr, data, **kwargs))
+
+
+class UTCTime(fields.DateTime):
+    """ISO 8601 in UTC with a Z, as the API contract shows."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("must not be empty")
+
+
+def _http_url(value: str) -> None:
+    if not value.lower().startswith(("http://", "https://")):
+        raise ValidationError("must be an http or https URL")
+
+
+class Body(CleanText):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=True, validate=[_not_blank, validate.Length(max=BODY_MAX)],
+                         metadata={"description": "Markdown: emphasis, code, quotes, lists, links"},
+                         **kwargs)
+
+
+# --- requests -------------------------------------------------------------------------------
+
+class ThreadQuery(Schema):
+    site = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    article = fields.String(required=True, validate=validate.Length(min=1, max=ARTICLE_MAX))
+    sort = fields.String(load_default="oldest", validate=validate.OneOf(SORTS))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None)
+
+
+class RepliesQuery(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None)
+
+
+class CountsQuery(Schema):
+    site = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    article = fields.List(
+        fields.String(validate=validate.Length(min=1, max=ARTICLE_MAX)),
+        required=True, validate=validate.Length(min=1, max=200),
+    )
+
+
+class NewCommentIn(Schema):
+    site = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    article = CleanText(required=True, validate=[_not_blank, validate.Length(max=ARTICLE_MAX)])
+    parent_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    body = Body()
+    author_name = CleanText(load_default=None, allow_none=True,
+                            validate=validate.Length(max=NAME_MAX))
+    author_email = fields.Email(load_default=None, allow_none=True,
+                                validate=validate.Length(max=254),
+                                metadata={"description": "stored only as a keyed hash"})
+    article_title = CleanText(load_default=None, allow_none=True,
+                              validate=validate.Length(max=300))
+    article_url = fields.String(load_default=None, allow_none=True,
+                                validate=[validate.Length(max=2048), _http_url])
+
+
+class EditIn(Schema):
+    body = Body()
+
+
+class PreviewIn(Schema):
+    body = Body()
+
+
+# --- responses ------------------------------------------------------------------------------
+
+class AuthorOut(Schema):
+    name = fields.String()
+    avatar_url = fields.String()
+    verified = fields.Boolean()
+
+
+class CommentOut(Schema):
+    """A comment as the public sees it; removed comments keep their place but not their words."""
+
+    id = fields.Integer(attribute="comment.id")
+    parent_id = fields.Integer(attribute="comment.parent_id", allow_none=True)
+    root_id = fields.Integer(attribute="comment.root_id", allow_none=True)
+    depth = fields.Integer()
+    status = fields.String(attribute="comment.status")
+    author = fields.Method("dump_author", allow_none=True,
+                           metadata={"type": "object", "nullable": True})
+    html = fields.Method("dump_html", metadata={"type": "string"})
+    created_at = UTCTime(attribute="comment.created_at")
+    edited_at = UTCTime(attribute="comment.edited_at", allow_none=True)
+    score = fields.Integer(attribute="comment.score")
+    reply_count = fields.Integer(attribute="comment.reply_count")
+    replies = fields.List(fields.Nested(lambda: CommentOut()))
+    replies_cursor = fields.String(allow_none=True)
+    replies_remaining = fields.Integer()
+
+    def dump_author(self, node: Any) -> dict[str, Any] | None:
+        comment = node.comment
+        if comment.status not in {APPROVED, "pending"}:
+            return None
+        avatar = comment.author_avatar or url_for(
+            "public.avatar", seed=comment.avatar_seed, _external=True
+        )
+        return {"name": comment.author_name, "avatar_url": avatar,
+                "verified": comment.author_verified}
+
+    def dump_html(self, node: Any) -> str:
+        return node.comment.body_html if node.comment.status in {APPROVED, "pending"} else ""
+
+
+class PostedOut(CommentOut):
+    edit_token = fields.String(metadata={"description": "shown once; send as Bearer to edit"})
+    moderation_reason = fields.String(allow_none=True)
+
+
+class ArticleOut(Schema):
+    site = fields.String()
+    id = fields.String(attribute="key")
+    title = fields.String(allow_none=True)
+    url = fields.String(allow_none=True)
+    closed = fields.Boolean()
+    comment_count = fields.Integer()
+
+
+class PageOut(Schema):
+    article = fields.Nested(ArticleOut)
+    comments = fields.List(fields.Nested(CommentOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class RepliesOut(Schema):
+    comments = fields.List(fields.Nested(CommentOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class PreviewOut(Schema):
+    html = fields.String()
+
+
+class CountsOut(Schema):
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class HealthOut(Schema):
+    status = fields.String()
+
+
+class ErrorBody(Schema):
+    code = fields.String()
+    message = fields.String()
+    fields = fields.Dict()
+
+
+class ErrorOut(Schema):
+    error = fields.Nested(ErrorBody)

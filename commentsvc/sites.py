@@ -1,0 +1,93 @@
+"""Sites (tenants): lookup, creation, per-site settings and allowed origins."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from commentsvc.errors import Conflict, Invalid, NotFound
+from commentsvc.models import Site
+
+DEFAULT_SITE = "default"
+MODERATION_MODES = ("post", "pre", "first")
+SITE_KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+ORIGIN_PATTERN = re.compile(r"^https?://[^/\s?#]+$")
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """What the domain needs from the service's configuration; built once per app."""
+
+    secret_key: str
+    development: bool
+    edit_window_seconds: int = 900
+    display_depth: int = 3
+    clock: Any = None
+
+    def now(self) -> datetime:
+        return self.clock() if self.clock else datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    moderation: str
+    edit_window_seconds: int
+    display_depth: int
+    jwt_secret: str | None
+
+    @classmethod
+    def of(cls, site: Site, config: ServiceConfig) -> SiteSettings:
+        raw = site.settings or {}
+        return cls(
+            moderation=raw.get("moderation", "post"),
+            edit_window_seconds=int(raw.get("edit_window_seconds", config.edit_window_seconds)),
+            display_depth=int(raw.get("display_depth", config.display_depth)),
+            jwt_secret=raw.get("jwt_secret") or None,
+        )
+
+
+def get_site(session: Session, key: str) -> Site:
+    site = session.scalar(select(Site).where(Site.key == key))
+    if site is None:
+        raise NotFound(f"no site called {key!r}", code="site_not_found")
+    return site
+
+
+def validate_origin(origin: str) -> str:
+    origin = origin.strip().rstrip("/")
+    if origin != "*" and not ORIGIN_PATTERN.match(origin):
+        raise Invalid("origin", f"{origin!r} is not an origin like https://news.example")
+    return origin
+
+
+def create_site(session: Session, key: str, *, name: str = "", origins: list[str] | None = None,
+                settings: dict[str, Any] | None = None) -> Site:
+    if not SITE_KEY_PATTERN.match(key):
+        raise Invalid("key", "use 1-64 lowercase letters, digits, '-' or '_'")
+    if session.scalar(select(Site.id).where(Site.key == key)) is not None:
+        raise Conflict(f"site {key!r} exists already", code="site_exists")
+    site = Site(key=key, name=name or key,
+                allowed_origins=[validate_origin(o) for o in origins or []],
+                settings=dict(settings or {}))
+    session.add(site)
+    session.flush()
+    return site
+
+
+def origin_allowed(session: Session, site_key: str | None, origin: str,
+                   config: ServiceConfig) -> bool:
+    """May a browser page on `origin` read this site's answers? Without a site: any site's."""
+    query = select(Site.key, Site.allowed_origins)
+    if site_key is not None:
+        query = query.where(Site.key == site_key)
+    for key, origins in session.execute(query):
+        if config.development and key == DEFAULT_SITE:
+            return True
+        if "*" in (origins or []) or origin.rstrip("/") in (origins or []):
+            return True
+    return False

@@ -1,0 +1,221 @@
+"""The read side: thread pages by keyset cursor, batched replies, single comments, counts.
+
+A page costs the same few queries whatever the thread's size: the site and article, one keyset
+scan for the top-level comments, and one windowed query for the first replies under all of them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy.orm import Session
+
+from commentsvc.errors import BadRequest, NotFound
+from commentsvc.models import Article, Comment
+from commentsvc.sites import ServiceConfig, SiteSettings, get_site
+
+SORTS = ("oldest", "newest", "top")
+REPLIES_PER_COMMENT = 5
+
+
+@dataclass
+class Node:
+    """A comment as shown: display depth, and the replies shown under it."""
+
+    comment: Comment
+    depth: int
+    replies: list[Node] = field(default_factory=list)
+    replies_cursor: str | None = None
+    replies_remaining: int = 0
+
+
+@dataclass
+class ArticleView:
+    site: str
+    key: str
+    title: str | None
+    url: str | None
+    closed: bool
+    comment_count: int
+
+
+@dataclass
+class Page:
+    article: ArticleView
+    comments: list[Node]
+    next_cursor: str | None
+
+
+@dataclass
+class RepliesPage:
+    comments: list[Node]
+    next_cursor: str | None
+
+
+def thread_page(session: Session, config: ServiceConfig, site_key: str, article_key: str, *,
+                sort: str = "oldest", limit: int = 20, cursor: str | None = None,
+                replies: int = REPLIES_PER_COMMENT) -> Page:
+    site = get_site(session, site_key)
+    depth_cap = SiteSettings.of(site, config).display_depth
+    article = session.scalar(
+        select(Article).where(Article.site_id == site.id, Article.key == article_key)
+    )
+    if article is None:
+        view = ArticleView(site.key, article_key, None, None, False, 0)
+        return Page(view, [], None)
+    query = select(Comment).where(
+        Comment.article_id == article.id, Comment.root_id.is_(None), Comment.visible()
+    )
+    rows, next_cursor = _keyset_page(session, query, sort, limit, cursor)
+    nodes = [Node(c, 0) for c in rows]
+    _attach_first_replies(session, nodes, depth_cap, replies)
+    view = ArticleView(site.key, article.key, article.title or None, article.url or None,
+                       article.closed, article.comment_count)
+    return Page(view, nodes, next_cursor)
+
+
+def replies_page(session: Session, config: ServiceConfig, comment_id: int, *,
+                 limit: int = 20, cursor: str | None = None) -> RepliesPage:
+    """Replies under a comment at any depth, oldest first, flat: `parent_id` places each."""
+    parent = _visible_comment(session, comment_id)
+    depth_cap = _display_depth(session, config, parent)
+    query = select(Comment).where(Comment.visible())
+    if parent.root_id is None:
+        query = query.where(Comment.root_id == parent.id)
+    else:
+        prefix = f"{parent.ancestry}{parent.id}/"
+        query = query.where(Comment.root_id == parent.root_id,
+                            Comment.ancestry.startswith(prefix, autoescape=True))
+    rows, next_cursor = _keyset_page(session, query, "oldest", limit, cursor)
+    return RepliesPage([Node(c, min(c.depth, depth_cap)) for c in rows], next_cursor)
+
+
+def single_comment(session: Session, config: ServiceConfig, comment_id: int) -> Node:
+    comment = _visible_comment(session, comment_id)
+    return Node(comment, min(comment.depth, _display_depth(session, config, comment)))
+
+
+def counts(session: Session, site_key: str, article_keys: Sequence[str]) -> dict[str, int]:
+    site = get_site(session, site_key)
+    found = dict(
+        session.execute(
+            select(Article.key, Article.comment_count).where(
+                Article.site_id == site.id, Article.key.in_(set(article_keys))
+            )
+        ).all()
+    )
+    return {key: found.get(key, 0) for key in article_keys}
+
+
+def _visible_comment(session: Session, comment_id: int) -> Comment:
+    comment = session.get(Comment, comment_id)
+    if comment is None or not comment.is_visible:
+        raise NotFound(f"no comment {comment_id}", code="comment_not_found")
+    return comment
+
+
+def _display_depth(session: Session, config: ServiceConfig, comment: Comment) -> int:
+    article = session.get(Article, comment.article_id)
+    return SiteSettings.of(article.site, config).display_depth
+
+
+# --- keyset cursors -------------------------------------------------------------------------
+
+def _sort_columns(sort: str) -> tuple[Any, ...]:
+    if sort == "top":
+        return (Comment.score, Comment.id)
+    return (Comment.created_at, Comment.id)
+
+
+def _keyset_page(session: Session, query: Select, sort: str, limit: int,
+                 cursor: str | None) -> tuple[list[Comment], str | None]:
+    # Keyset, not OFFSET: page 500 must cost what page 1 costs.
+    columns = _sort_columns(sort)
+    descending = sort in {"newest", "top"}
+    if cursor:
+        after = tuple_(*columns)
+        values = tuple_(*_decode_cursor(cursor, sort))
+        query = query.where(after < values if descending else after > values)
+    order = [c.desc() if descending else c.asc() for c in columns]
+    rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, _encode_cursor(sort, rows[-1])
+
+
+def _encode_cursor(sort: str, comment: Comment) -> str:
+    first = comment.score if sort == "top" else comment.created_at.isoformat()
+    raw = json.dumps([sort, first, comment.id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        kind, first, last_id = json.loads(raw)
+        if kind != sort or not isinstance(last_id, int):
+            raise ValueError(kind)
+        value = int(first) if sort == "top" else datetime.fromisoformat(first)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise BadRequest("cursor is not valid for this list and sort",
+                         code="invalid_cursor") from exc
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise BadRequest("cursor is not valid for this list and sort", code="invalid_cursor")
+    return value, last_id
+
+
+# --- replies under a page ---------------------------------------------------------------------
+
+def _attach_first_replies(session: Session, roots: list[Node], depth_cap: int,
+                          per_root: int) -> None:
+    """One windowed query fetches the first replies of every top-level comment on the page."""
+    if not roots or per_root <= 0:
+        return
+    order = (Comment.created_at, Comment.id)
+    ranked = (
+        select(
+            Comment.id,
+            func.row_number().over(partition_by=Comment.root_id, order_by=order).label("rank"),
+            func.count().over(partition_by=Comment.root_id).label("total"),
+        )
+        .where(Comment.root_id.in_([n.comment.id for n in roots]), Comment.visible())
+        .subquery()
+    )
+    rows = session.execute(
+        select(Comment, ranked.c.total)
+        .join(ranked, ranked.c.id == Comment.id)
+        .where(ranked.c.rank <= per_root)
+        .order_by(*order)
+    ).all()
+    by_id = {n.comment.id: n for n in roots}
+    totals: dict[int, int] = {}
+    last_shown: dict[int, Comment] = {}
+    for reply, total in rows:
+        node = Node(reply, min(reply.depth, depth_cap))
+        by_id[reply.id] = node
+        _display_parent(by_id, reply, depth_cap).replies.append(node)
+        totals[reply.root_id] = total
+        last_shown[reply.root_id] = reply
+    for root in roots:
+        shown = min(totals.get(root.comment.id, 0), per_root)
+        root.replies_remaining = totals.get(root.comment.id, 0) - shown
+        if root.replies_remaining > 0:
+            root.replies_cursor = _encode_cursor("oldest", last_shown[root.comment.id])
+
+
+def _display_parent(by_id: dict[int, Node], reply: Comment, depth_cap: int) -> Node:
+    """Replies deeper than the display depth are listed at that depth, flattened."""
+    ancestors = [int(a) for a in reply.ancestry.split("/") if a]
+    wanted = ancestors[depth_cap - 1] if reply.depth > depth_cap else reply.parent_id
+    for candidate in [wanted, *reversed(ancestors)]:
+        if candidate in by_id:
+            return by_id[candidate]
+    return by_id[reply.root_id]
