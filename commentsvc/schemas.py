@@ -121,6 +121,11 @@ class CommentOut(Schema):
     replies = fields.List(fields.Nested(lambda: CommentOut()))
     replies_cursor = fields.String(allow_none=True)
     replies_remaining = fields.Integer()
+    thread_cursor = fields.String(
+        allow_none=True,
+        metadata={"description": "single-comment answers only: the `cursor` (sort=oldest) of "
+                  "the thread page that starts with this comment's top-level comment"},
+    )
 
     def dump_author(self, node: Any) -> dict[str, Any] | None:
         comment = node.comment

@@ -34,6 +34,7 @@ class Node:
     replies: list[Node] = field(default_factory=list)
     replies_cursor: str | None = None
     replies_remaining: int = 0
+    thread_cursor: str | None = None
 
 
 @dataclass
@@ -98,8 +99,13 @@ def replies_page(session: Session, config: ServiceConfig, comment_id: int, *,
 
 
 def single_comment(session: Session, config: ServiceConfig, comment_id: int) -> Node:
+    """One comment, with the cursor of the oldest-first page that starts at its thread."""
     comment = _visible_comment(session, comment_id)
-    return Node(comment, min(comment.depth, _display_depth(session, config, comment)))
+    root = session.get(Comment, comment.root_id) if comment.root_id else comment
+    node = Node(comment, min(comment.depth, _display_depth(session, config, comment)))
+    # Keyset pages start strictly after the cursor: point it just before the top-level comment.
+    node.thread_cursor = _encode_cursor_values("oldest", root.created_at.isoformat(), root.id - 1)
+    return node
 
 
 def counts(session: Session, site_key: str, article_keys: Sequence[str]) -> dict[str, int]:
@@ -153,7 +159,11 @@ def _keyset_page(session: Session, query: Select, sort: str, limit: int,
 
 def _encode_cursor(sort: str, comment: Comment) -> str:
     first = comment.score if sort == "top" else comment.created_at.isoformat()
-    raw = json.dumps([sort, first, comment.id], separators=(",", ":")).encode()
+    return _encode_cursor_values(sort, first, comment.id)
+
+
+def _encode_cursor_values(sort: str, first: Any, last_id: int) -> str:
+    raw = json.dumps([sort, first, last_id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

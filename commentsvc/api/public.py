@@ -78,7 +78,7 @@ def post_comment(data: dict) -> tuple[SimpleNamespace, int]:
     posted = posting.create(db.session, service_config(), reader, posting.NewComment(**data))
     view = SimpleNamespace(
         comment=posted.comment, depth=posted.comment.depth, replies=[], replies_cursor=None,
-        replies_remaining=0, edit_token=posted.edit_token,
+        replies_remaining=0, thread_cursor=None, edit_token=posted.edit_token,
         moderation_reason=posted.reason or None,
     )
     return view, 201 if posted.comment.status == "approved" else 202
