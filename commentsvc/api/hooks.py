@@ -6,8 +6,7 @@ import time
 
 from flask import Flask, Response, request
 
-from commentsvc.api.public import request_site_key
-from commentsvc.api.requests import service_config
+from commentsvc.api.requests import named_site_key, service_config
 from commentsvc.errors import DomainError
 from commentsvc.extensions import db
 from commentsvc.sites import origin_allowed
@@ -37,7 +36,7 @@ def add_cors_headers(response: Response) -> Response:
     if not origin or not request.path.startswith(API_PREFIX):
         return response
     try:
-        allowed = origin_allowed(db.session, request_site_key(), origin, service_config())
+        allowed = origin_allowed(db.session, named_site_key(), origin, service_config())
     except Exception:  # CORS must never turn an answer into a 500
         allowed = False
     if allowed:

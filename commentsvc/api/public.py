@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app
 from flask_smorest import Blueprint
 
 from commentsvc import posting, render, threads
@@ -147,11 +147,3 @@ def avatar(seed: str) -> Response:
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
 
-
-def request_site_key() -> str | None:
-    """The site a public request is about, when it names one (for CORS)."""
-    site = request.args.get("site")
-    if site is None and request.is_json:
-        body = request.get_json(silent=True)
-        site = body.get("site") if isinstance(body, dict) else None
-    return site if isinstance(site, str) else None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import current_app, g, request
+from werkzeug.exceptions import HTTPException
 
-from commentsvc.errors import BadRequest
+from commentsvc.errors import BadRequest, DomainError
 from commentsvc.extensions import db
 from commentsvc.identity import (
     Reader,
@@ -63,9 +64,20 @@ def current_reader(site_key: str | None) -> Reader:
 
 def rate_limit_reader_key() -> str:
     """Per-reader posting quota: the reader's key when known, else the client IP."""
-    site = (request.get_json(silent=True) or {}).get("site")
     try:
-        reader = current_reader(site if isinstance(site, str) else None)
-    except Exception:  # a bad token is reported by the view itself, not by the limiter
+        reader = current_reader(named_site_key())
+    except DomainError:  # a bad token is reported by the view itself, not by the limiter
         reader = None
     return f"reader:{reader.key}" if reader and reader.key else f"ip:{client_ip()}"
+
+
+def named_site_key() -> str | None:
+    """The site a request names in its query or JSON body, if any; never raises."""
+    site = request.args.get("site")
+    if site is None and request.is_json:
+        try:
+            body = request.get_json(silent=True)
+        except HTTPException:  # e.g. too large: the view answers that
+            body = None
+        site = body.get("site") if isinstance(body, dict) else None
+    return site if isinstance(site, str) else None
