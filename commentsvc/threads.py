@@ -63,6 +63,7 @@ class RepliesPage:
 def thread_page(session: Session, config: ServiceConfig, site_key: str, article_key: str, *,
                 sort: str = "oldest", limit: int = 20, cursor: str | None = None,
                 replies: int = REPLIES_PER_COMMENT) -> Page:
+    after = _decode_cursor(cursor, sort) if cursor else None
     site = get_site(session, site_key)
     depth_cap = SiteSettings.of(site, config).display_depth
     article = session.scalar(
@@ -74,7 +75,7 @@ def thread_page(session: Session, config: ServiceConfig, site_key: str, article_
     query = select(Comment).where(
         Comment.article_id == article.id, Comment.root_id.is_(None), Comment.visible()
     )
-    rows, next_cursor = _keyset_page(session, query, sort, limit, cursor)
+    rows, next_cursor = _keyset_page(session, query, sort, limit, after)
     nodes = [Node(c, 0) for c in rows]
     _attach_first_replies(session, nodes, depth_cap, replies)
     view = ArticleView(site.key, article.key, article.title or None, article.url or None,
@@ -85,6 +86,7 @@ def thread_page(session: Session, config: ServiceConfig, site_key: str, article_
 def replies_page(session: Session, config: ServiceConfig, comment_id: int, *,
                  limit: int = 20, cursor: str | None = None) -> RepliesPage:
     """Replies under a comment at any depth, oldest first, flat: `parent_id` places each."""
+    after = _decode_cursor(cursor, "oldest") if cursor else None
     parent = _visible_comment(session, comment_id)
     depth_cap = _display_depth(session, config, parent)
     query = select(Comment).where(Comment.visible())
@@ -94,7 +96,7 @@ def replies_page(session: Session, config: ServiceConfig, comment_id: int, *,
         prefix = f"{parent.ancestry}{parent.id}/"
         query = query.where(Comment.root_id == parent.root_id,
                             Comment.ancestry.startswith(prefix, autoescape=True))
-    rows, next_cursor = _keyset_page(session, query, "oldest", limit, cursor)
+    rows, next_cursor = _keyset_page(session, query, "oldest", limit, after)
     return RepliesPage([Node(c, min(c.depth, depth_cap)) for c in rows], next_cursor)
 
 
@@ -141,14 +143,13 @@ def _sort_columns(sort: str) -> tuple[Any, ...]:
 
 
 def _keyset_page(session: Session, query: Select, sort: str, limit: int,
-                 cursor: str | None) -> tuple[list[Comment], str | None]:
+                 after: tuple[Any, int] | None) -> tuple[list[Comment], str | None]:
     # Keyset, not OFFSET: page 500 must cost what page 1 costs.
     columns = _sort_columns(sort)
     descending = sort in {"newest", "top"}
-    if cursor:
-        after = tuple_(*columns)
-        values = tuple_(*_decode_cursor(cursor, sort))
-        query = query.where(after < values if descending else after > values)
+    if after is not None:
+        position, values = tuple_(*columns), tuple_(*after)
+        query = query.where(position < values if descending else position > values)
     order = [c.desc() if descending else c.asc() for c in columns]
     rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
     if len(rows) <= limit:

@@ -96,6 +96,8 @@ def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
+        # Off unless a test is about limits: tests post faster than any reader may.
+        "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": TEST_REDIS_URL or "memory://",
         # A fresh prefix per app: limits never leak from one test into another via Redis.
         "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
