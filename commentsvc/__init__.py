@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from commentsvc.api.hooks import add_ratelimit_headers
 from commentsvc.config import DEV_SECRET_KEY, check_settings, settings_from_env
 from commentsvc.extensions import api as rest_api
 from commentsvc.extensions import db, limiter, migrate
@@ -51,6 +52,8 @@ def register_extensions(app: Flask) -> None:
     # Batch mode lets later revisions ALTER tables on SQLite too.
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
                      compare_type=True)
+    # after_request hooks run in reverse order: this one must see the limiter's headers.
+    app.after_request(add_ratelimit_headers)
     limiter.init_app(app)
     rest_api.init_app(app)
     app.extensions["commentsvc"] = ServiceConfig(

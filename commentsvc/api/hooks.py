@@ -67,6 +67,4 @@ def add_ratelimit_headers(response: Response) -> Response:
 
 def register_hooks(app: Flask) -> None:
     app.before_request(require_json_body)
-    # after_request runs in reverse order of registration: limiter headers exist by then.
-    app.after_request(add_ratelimit_headers)
     app.after_request(add_cors_headers)

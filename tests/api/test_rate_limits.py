@@ -1,0 +1,87 @@
+import pytest
+
+from tests.conftest import THREAD
+
+
+@pytest.fixture
+def limited(make_app):
+    return make_app(RATELIMIT_ENABLED=True, COMMENTSVC_RATELIMIT_POST_READER="3/minute",
+                    COMMENTSVC_RATELIMIT_POST_IP="5/minute",
+                    COMMENTSVC_RATELIMIT_READ_IP="4/minute").test_client()
+
+
+def post_as(client, reader, ip="198.51.100.1", **extra):
+    return client.post("/api/v1/comments", json={**THREAD, "body": "hi", **extra},
+                       headers={"X-Reader-Token": reader, **extra.pop("headers", {})},
+                       environ_base={"REMOTE_ADDR": ip})
+
+
+def test_a_reader_over_the_posting_limit_gets_429_with_retry_after(limited):
+    for _ in range(3):
+        assert post_as(limited, "reader-a").status_code == 201
+    response = post_as(limited, "reader-a")
+    assert response.status_code == 429
+    assert response.json["error"]["code"] == "rate_limited"
+    assert int(response.headers["Retry-After"]) > 0
+    assert response.headers["X-RateLimit-Limit"] == "3"
+    assert response.headers["RateLimit-Limit"] == "3"
+    assert response.headers["RateLimit-Remaining"] == "0"
+    assert 0 <= int(response.headers["RateLimit-Reset"]) <= 60
+
+
+def test_the_posting_limit_is_per_reader(limited):
+    for _ in range(3):
+        post_as(limited, "reader-a")
+    assert post_as(limited, "reader-b").status_code == 201
+
+
+def test_the_per_ip_limit_catches_readers_who_change_tokens(limited):
+    statuses = [post_as(limited, f"reader-{n}").status_code for n in range(6)]
+    assert statuses == [201] * 5 + [429]
+
+
+def test_invalid_posts_do_not_use_up_the_quota(limited):
+    for _ in range(10):
+        assert post_as(limited, "reader-a", body="").status_code == 422
+    assert post_as(limited, "reader-a").status_code == 201
+
+
+def test_reads_are_limited_per_ip(limited):
+    statuses = [limited.get("/api/v1/comments", query_string=THREAD,
+                            environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code
+                for _ in range(5)]
+    assert statuses == [200] * 4 + [429]
+
+
+def test_successful_answers_carry_ratelimit_headers_but_no_retry_after(limited):
+    response = post_as(limited, "reader-a")
+    assert response.headers["RateLimit-Remaining"]
+    assert "Retry-After" not in response.headers
+
+
+def test_x_forwarded_for_cannot_spoof_the_client_ip_without_trusted_proxies(limited):
+    statuses = [
+        limited.post("/api/v1/comments", json={**THREAD, "body": "hi"},
+                     headers={"X-Reader-Token": f"r{n}", "X-Forwarded-For": f"203.0.113.{n}"},
+                     environ_base={"REMOTE_ADDR": "198.51.100.1"}).status_code
+        for n in range(6)
+    ]
+    assert statuses[-1] == 429
+
+
+def test_x_forwarded_for_is_believed_behind_a_trusted_proxy(make_app):
+    client = make_app(RATELIMIT_ENABLED=True, COMMENTSVC_RATELIMIT_POST_IP="5/minute",
+                      COMMENTSVC_TRUSTED_PROXIES=1).test_client()
+    statuses = [
+        client.post("/api/v1/comments", json={**THREAD, "body": "hi"},
+                    headers={"X-Reader-Token": f"r{n}", "X-Forwarded-For": f"203.0.113.{n}"},
+                    environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code
+        for n in range(6)
+    ]
+    assert statuses == [201] * 6
+
+
+def test_limits_can_be_switched_off(make_app):
+    client = make_app(RATELIMIT_ENABLED=False, COMMENTSVC_RATELIMIT_POST_READER="1/minute")
+    client = client.test_client()
+    assert [post_as(client, "reader-a").status_code for _ in range(3)] == [201] * 3
