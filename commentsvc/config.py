@@ -17,6 +17,13 @@ def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"COMMENTSVC_{name} must be a whole number, not {value!r}") from None
+
+
 def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Flask config keys built from the environment; every COMMENTSVC_* variable is read here."""
     env = os.environ if environ is None else environ
@@ -24,16 +31,19 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
     def get(name: str, default: str) -> str:
         return env.get(f"COMMENTSVC_{name}", default)
 
+    def number(name: str, default: str) -> int:
+        return _int(name, get(name, default))
+
     mode = get("ENV", "development").strip().lower()
     return {
         "COMMENTSVC_ENV": mode,
         "SECRET_KEY": get("SECRET_KEY", ""),
         "SQLALCHEMY_DATABASE_URI": get("DATABASE_URL", "sqlite:///commentsvc.db"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "MAX_CONTENT_LENGTH": int(get("MAX_REQUEST_BYTES", str(64 * 1024))),
-        "COMMENTSVC_TRUSTED_PROXIES": int(get("TRUSTED_PROXIES", "0")),
-        "COMMENTSVC_EDIT_WINDOW_SECONDS": int(get("EDIT_WINDOW_SECONDS", "900")),
-        "COMMENTSVC_DISPLAY_DEPTH": int(get("DISPLAY_DEPTH", "3")),
+        "MAX_CONTENT_LENGTH": number("MAX_REQUEST_BYTES", str(64 * 1024)),
+        "COMMENTSVC_TRUSTED_PROXIES": number("TRUSTED_PROXIES", "0"),
+        "COMMENTSVC_EDIT_WINDOW_SECONDS": number("EDIT_WINDOW_SECONDS", "900"),
+        "COMMENTSVC_DISPLAY_DEPTH": number("DISPLAY_DEPTH", "3"),
         "RATELIMIT_ENABLED": _flag(get("RATELIMIT_ENABLED", "true")),
         "RATELIMIT_STORAGE_URI": get("RATELIMIT_STORAGE_URI", "memory://"),
         "COMMENTSVC_RATELIMIT_POST_READER": get("RATELIMIT_POST_READER", "5/minute;100/day"),
