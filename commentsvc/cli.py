@@ -65,3 +65,7 @@ register_commands(cli)
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+import subprocess
+import sys
+
+from sqlalchemy import select
+
+from commentsvc.extensions import db
+from commentsvc.models import Site
+
+
+def test_create_site_adds_a_site_with_its_origins(app):
+    result = app.test_cli_runner().invoke(
+        args=["create-site", "news", "--origin", "https://news.example", "--name", "News"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        site = db.session.scalar(select(Site).where(Site.key == "news"))
+        assert site.allowed_origins == ["https://news.example"]
+        assert site.name == "News"
+
+
+def test_create_site_refuses_a_duplicate(app):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["create-site", "news"])
+    result = runner.invoke(args=["create-site", "news"])
+    assert result.exit_code != 0
+    assert "exists already" in result.output
+
+
+def test_create_site_refuses_a_bad_origin(app):
+    result = app.test_cli_runner().invoke(args=["create-site", "news", "--origin", "news.example"])
+    assert result.exit_code != 0
+    assert "is not an origin" in result.output
+
+
+def test_the_console_script_migrates_and_creates_a_site(tmp_path):
+    env = {"COMMENTSVC_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", "PATH": ""}
+    command = [sys.executable, "-m", "commentsvc.cli"]
+    upgrade = subprocess.run([*command, "db", "upgrade"], env=env, capture_output=True,
+                             text=True, timeout=60)
+    assert upgrade.returncode == 0, upgrade.stderr
+    created = subprocess.run([*command, "create-site", "blog", "--origin", "https://b.example"],
+                             env=env, capture_output=True, text=True, timeout=60)
+    assert created.returncode == 0, created.stderr
+    assert "created site 'blog'" in created.stdout
