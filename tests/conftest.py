@@ -4,7 +4,6 @@ COMMENTSVC_TEST_DATABASE_URL / COMMENTSVC_TEST_REDIS_URL are set), a client, a c
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,7 +18,7 @@ from sqlalchemy import create_engine, delete, insert, select, text
 from sqlalchemy.engine import make_url
 
 from commentsvc import create_app
-from commentsvc.extensions import db
+from commentsvc.extensions import db, limiter
 
 TEST_DATABASE_URL = os.environ.get("COMMENTSVC_TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("COMMENTSVC_TEST_REDIS_URL")
@@ -99,8 +98,6 @@ def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         # Off unless a test is about limits: tests post faster than any reader may.
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": TEST_REDIS_URL or "memory://",
-        # A fresh prefix per app: limits never leak from one test into another via Redis.
-        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
     }
     config.update(overrides)
     return config
@@ -116,6 +113,8 @@ def make_app(database_url: str, migrated: dict, clock: Clock) -> Iterator[Any]:
         if not apps:
             with app.app_context():
                 reset_database(migrated)
+                # Limits must not leak from one test into the next through Redis.
+                limiter.reset()
         apps.append(app)
         return app
 
