@@ -12,6 +12,7 @@ from commentsvc import create_app
 from commentsvc.errors import DomainError
 from commentsvc.extensions import db
 from commentsvc.sites import create_site
+from commentsvc.web.demo import seed_demo_command
 
 
 @click.command("create-site")
@@ -55,7 +56,7 @@ def serve_command(host: str, port: int, workers: int, threads: int) -> None:
 
 
 def register_commands(group: Any) -> None:
-    for command in (create_site_command, serve_command):
+    for command in (create_site_command, serve_command, seed_demo_command):
         group.add_command(command)
 
 

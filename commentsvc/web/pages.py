@@ -1,0 +1,55 @@
+"""The demo article pages: what a publisher's page looks like with the widget embedded.
+
+They use only the public embedding snippet, so they show (and the browser tests check) exactly
+what a publisher gets. Everything comes from this service: no fonts, images or scripts from
+elsewhere, which the Content-Security-Policy below enforces.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, make_response, render_template, request, url_for
+
+from commentsvc.sites import DEFAULT_SITE
+from commentsvc.web.demo import ARTICLES, BUSY_SLUG, HOME_SLUG, DemoArticle, demo_article
+
+bp = Blueprint("web", __name__, template_folder="templates")
+
+LANGUAGES = ("en", "de", "fr", "tr", "ru", "uz")
+THEMES = ("auto", "light", "dark")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'self'"
+)
+
+
+@bp.get("/")
+def home() -> Response:
+    return _article_page(demo_article(HOME_SLUG))
+
+
+@bp.get("/articles/<slug>")
+def article(slug: str) -> Response:
+    found = demo_article(slug)
+    if found is None:
+        abort(404)
+    return _article_page(found)
+
+
+def _article_page(article: DemoArticle) -> Response:
+    # ?lang=de and ?theme=dark show the widget's translations and dark theme on the demo.
+    lang = request.args.get("lang", "")
+    theme = request.args.get("theme", "")
+    html = render_template(
+        "article.html",
+        article=article,
+        url=url_for("web.article", slug=article.slug, _external=True),
+        read_next=[a for a in ARTICLES if a.slug != article.slug],
+        site=DEFAULT_SITE,
+        lang=lang if lang in LANGUAGES else "",
+        theme=theme if theme in THEMES else "",
+        busy=article.slug == BUSY_SLUG,
+    )
+    response = make_response(html)
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    return response
