@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -35,6 +36,10 @@ class UTCDateTime(TypeDecorator):
 
     impl = DateTime
     cache_ok = True
+
+    @property
+    def python_type(self) -> type:
+        return datetime
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
@@ -81,6 +86,9 @@ class Comment(db.Model):
         Index("ix_comment_thread_top", "article_id", "root_id", "score", "id"),
         # Replies under a top-level comment, in the order they were written.
         Index("ix_comment_root", "root_id", "created_at", "id"),
+        # Moderation queues: by status, newest first; reported comments by open flags.
+        Index("ix_comment_status", "status", "created_at", "id"),
+        Index("ix_comment_flags", "flag_count", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,6 +114,12 @@ class Comment(db.Model):
     # Visible direct replies; a removed comment stays in the thread while this is above zero.
     reply_count: Mapped[int] = mapped_column(Integer, default=0)
 
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Open reports from readers; moderating the comment closes them.
+    flag_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Why a rule held or rejected it, for the moderator.
+    moderation_reason: Mapped[str | None] = mapped_column(String(500))
+
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     edit_token_hash: Mapped[str | None] = mapped_column(String(64))
@@ -121,3 +135,74 @@ class Comment(db.Model):
     def visible(cls) -> Any:
         """SQL form of is_visible."""
         return or_(cls.status == APPROVED, cls.reply_count > 0)
+
+
+class Vote(db.Model):
+    __table_args__ = (UniqueConstraint("comment_id", "reader_hash", name="uq_vote_reader"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"))
+    reader_hash: Mapped[str] = mapped_column(String(64))
+    value: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+FLAG_REASONS = ("spam", "abuse", "off_topic", "other")
+
+
+class Flag(db.Model):
+    __table_args__ = (UniqueConstraint("comment_id", "reader_hash", name="uq_flag_reader"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
+    reader_hash: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+BAN_KINDS = ("reader", "email", "ip")
+
+
+class Ban(db.Model):
+    __table_args__ = (Index("ix_ban_lookup", "site_id", "kind", "value_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    # Keyed hash, the same one stored on comments: a ban never holds a raw IP or e-mail.
+    value_hash: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+ROLES = ("moderator", "admin")
+
+
+class ApiKey(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # NULL: the key works for every site.
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), nullable=True)
+    role: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AuditEntry(db.Model):
+    __table_args__ = (Index("ix_audit_site", "site_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    comment_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    actor: Mapped[str] = mapped_column(String(64))  # "key:3", "rules", "reader"
+    action: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    before_status: Mapped[str | None] = mapped_column(String(16))
+    after_status: Mapped[str | None] = mapped_column(String(16))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
