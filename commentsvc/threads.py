@@ -6,18 +6,15 @@ scan for the top-level comments, and one windowed query for the first replies un
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from commentsvc.errors import BadRequest, NotFound
+from commentsvc import cursors
+from commentsvc.cursors import Order
+from commentsvc.errors import NotFound
 from commentsvc.models import Article, Comment
 from commentsvc.sites import ServiceConfig, SiteSettings, get_site
 
@@ -63,7 +60,8 @@ class RepliesPage:
 def thread_page(session: Session, config: ServiceConfig, site_key: str, article_key: str, *,
                 sort: str = "oldest", limit: int = 20, cursor: str | None = None,
                 replies: int = REPLIES_PER_COMMENT) -> Page:
-    after = _decode_cursor(cursor, sort) if cursor else None
+    order = ORDERS[sort]
+    after = cursors.decode(cursor, order) if cursor else None
     site = get_site(session, site_key)
     depth_cap = SiteSettings.of(site, config).display_depth
     article = session.scalar(
@@ -75,7 +73,7 @@ def thread_page(session: Session, config: ServiceConfig, site_key: str, article_
     query = select(Comment).where(
         Comment.article_id == article.id, Comment.root_id.is_(None), Comment.visible()
     )
-    rows, next_cursor = _keyset_page(session, query, sort, limit, after)
+    rows, next_cursor = cursors.page(session, query, order, limit, after)
     nodes = [Node(c, 0) for c in rows]
     _attach_first_replies(session, nodes, depth_cap, replies)
     view = ArticleView(site.key, article.key, article.title or None, article.url or None,
@@ -86,7 +84,7 @@ def thread_page(session: Session, config: ServiceConfig, site_key: str, article_
 def replies_page(session: Session, config: ServiceConfig, comment_id: int, *,
                  limit: int = 20, cursor: str | None = None) -> RepliesPage:
     """Replies under a comment at any depth, oldest first, flat: `parent_id` places each."""
-    after = _decode_cursor(cursor, "oldest") if cursor else None
+    after = cursors.decode(cursor, ORDERS["oldest"]) if cursor else None
     parent = _visible_comment(session, comment_id)
     depth_cap = _display_depth(session, config, parent)
     query = select(Comment).where(Comment.visible())
@@ -96,7 +94,7 @@ def replies_page(session: Session, config: ServiceConfig, comment_id: int, *,
         prefix = f"{parent.ancestry}{parent.id}/"
         query = query.where(Comment.root_id == parent.root_id,
                             Comment.ancestry.startswith(prefix, autoescape=True))
-    rows, next_cursor = _keyset_page(session, query, "oldest", limit, after)
+    rows, next_cursor = cursors.page(session, query, ORDERS["oldest"], limit, after)
     return RepliesPage([Node(c, min(c.depth, depth_cap)) for c in rows], next_cursor)
 
 
@@ -106,7 +104,8 @@ def single_comment(session: Session, config: ServiceConfig, comment_id: int) -> 
     root = session.get(Comment, comment.root_id) if comment.root_id else comment
     node = Node(comment, min(comment.depth, _display_depth(session, config, comment)))
     # Keyset pages start strictly after the cursor: point it just before the top-level comment.
-    node.thread_cursor = _encode_cursor_values("oldest", root.created_at.isoformat(), root.id - 1)
+    before_root = [root.created_at.isoformat(), root.id - 1]
+    node.thread_cursor = cursors.encode(ORDERS["oldest"], before_root)
     return node
 
 
@@ -134,53 +133,11 @@ def _display_depth(session: Session, config: ServiceConfig, comment: Comment) ->
     return SiteSettings.of(article.site, config).display_depth
 
 
-# --- keyset cursors -------------------------------------------------------------------------
-
-def _sort_columns(sort: str) -> tuple[Any, ...]:
-    if sort == "top":
-        return (Comment.score, Comment.id)
-    return (Comment.created_at, Comment.id)
-
-
-def _keyset_page(session: Session, query: Select, sort: str, limit: int,
-                 after: tuple[Any, int] | None) -> tuple[list[Comment], str | None]:
-    # Keyset, not OFFSET: page 500 must cost what page 1 costs.
-    columns = _sort_columns(sort)
-    descending = sort in {"newest", "top"}
-    if after is not None:
-        position, values = tuple_(*columns), tuple_(*after)
-        query = query.where(position < values if descending else position > values)
-    order = [c.desc() if descending else c.asc() for c in columns]
-    rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    return rows, _encode_cursor(sort, rows[-1])
-
-
-def _encode_cursor(sort: str, comment: Comment) -> str:
-    first = comment.score if sort == "top" else comment.created_at.isoformat()
-    return _encode_cursor_values(sort, first, comment.id)
-
-
-def _encode_cursor_values(sort: str, first: Any, last_id: int) -> str:
-    raw = json.dumps([sort, first, last_id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        kind, first, last_id = json.loads(raw)
-        if kind != sort or not isinstance(last_id, int):
-            raise ValueError(kind)
-        value = int(first) if sort == "top" else datetime.fromisoformat(first)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-        raise BadRequest("cursor is not valid for this list and sort",
-                         code="invalid_cursor") from exc
-    if isinstance(value, datetime) and value.tzinfo is None:
-        raise BadRequest("cursor is not valid for this list and sort", code="invalid_cursor")
-    return value, last_id
+ORDERS = {
+    "oldest": Order("oldest", (Comment.created_at, Comment.id), descending=False),
+    "newest": Order("newest", (Comment.created_at, Comment.id), descending=True),
+    "top": Order("top", (Comment.score, Comment.id), descending=True),
+}
 
 
 # --- replies under a page ---------------------------------------------------------------------
@@ -219,7 +176,8 @@ def _attach_first_replies(session: Session, roots: list[Node], depth_cap: int,
         shown = min(totals.get(root.comment.id, 0), per_root)
         root.replies_remaining = totals.get(root.comment.id, 0) - shown
         if root.replies_remaining > 0:
-            root.replies_cursor = _encode_cursor("oldest", last_shown[root.comment.id])
+            oldest = ORDERS["oldest"]
+            root.replies_cursor = cursors.encode(oldest, oldest.values(last_shown[root.comment.id]))
 
 
 def _display_parent(by_id: dict[int, Node], reply: Comment, depth_cap: int) -> Node:
