@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from commentsvc import counters, render, rules
+from commentsvc import audit, bans, counters, render, rules
 from commentsvc.errors import Forbidden, Invalid, NotFound, ThreadClosed, Unauthorized
 from commentsvc.identity import (
     Reader,
@@ -19,7 +19,7 @@ from commentsvc.identity import (
     reader_from_jwt,
     token_matches,
 )
-from commentsvc.models import APPROVED, DELETED, PENDING, REJECTED, Article, Comment, Site
+from commentsvc.models import APPROVED, DELETED, PENDING, REJECTED, SPAM, Article, Comment, Site
 from commentsvc.sites import ServiceConfig, SiteSettings, get_site
 
 
@@ -33,6 +33,8 @@ class NewComment:
     author_email: str | None = None
     article_title: str | None = None
     article_url: str | None = None
+    honeypot: str | None = None
+    form_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -41,18 +43,44 @@ class Posted:
     edit_token: str
     reason: str
 
+    @property
+    def public_status(self) -> str:
+        # Spam is answered like a held comment, so a bot cannot tell it was caught.
+        return PENDING if self.comment.status == SPAM else self.comment.status
+
+
+class Rejected(Invalid):
+    """A rule refused the comment; it is kept as rejected for the moderators to see."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("body", f"this comment was not accepted ({reason})",
+                         code="comment_rejected")
+
+
+STATUS_FOR = {"allow": APPROVED, "hold": PENDING, "reject": REJECTED, "spam": SPAM}
+
 
 def create(session: Session, config: ServiceConfig, reader: Reader, new: NewComment) -> Posted:
     """Store a comment or reply; published, held or rejected as the rules decide."""
     site = get_site(session, new.site)
     settings = SiteSettings.of(site, config)
     now = config.now()
+    email_hash = _email_hash(config, reader.email or new.author_email)
+    bans.refuse_banned(session, site.id, [("reader", reader.key), ("email", email_hash),
+                                          ("ip", reader.ip_hash)], now)
     article = _article_for_posting(session, site, new, now)
     if article.closed:
         raise ThreadClosed("this thread is closed for new comments")
     parent = _parent_for_reply(session, article, new.parent_id)
     name = reader.name or new.author_name or ""
-    decision = rules.evaluate(rules.Draft(new.body, name, reader, article, settings))
+    html = render.to_html(new.body)
+    decision = rules.evaluate(rules.Draft(
+        new.body, html, name, reader, article, settings,
+        honeypot=new.honeypot, form_seconds=new.form_seconds,
+        posted_before_within_hour=_posted_within_hour(session, reader, new.body, now),
+        reader_has_approved_comment=(settings.moderation == "first"
+                                     and _has_approved_comment(session, site, reader)),
+    ))
     token = new_edit_token()
     comment = Comment(
         article_id=article.id,
@@ -62,13 +90,14 @@ def create(session: Session, config: ServiceConfig, reader: Reader, new: NewComm
         depth=parent.depth + 1 if parent else 0,
         author_name=name,
         reader_hash=reader.key,
-        email_hash=_email_hash(config, reader.email or new.author_email),
+        email_hash=email_hash,
         author_verified=reader.verified,
         author_avatar=reader.avatar,
         avatar_seed=_avatar_seed(config, reader, new.author_email, name),
         body_source=new.body,
-        body_html=render.to_html(new.body),
-        status={"allow": APPROVED, "hold": PENDING, "reject": REJECTED}[decision.action],
+        body_html=html,
+        status=STATUS_FOR[decision.action],
+        moderation_reason=decision.reason or None,
         score=0,
         reply_count=0,
         created_at=now,
@@ -78,7 +107,12 @@ def create(session: Session, config: ServiceConfig, reader: Reader, new: NewComm
     session.add(comment)
     session.flush()
     counters.status_changed(session, comment, None, now)
+    if decision.action != "allow":
+        audit.record(session, site_id=site.id, actor=audit.RULES_ACTOR, action=decision.action,
+                     comment=comment, reason=decision.reason, after=comment.status, now=now)
     session.commit()
+    if decision.action == "reject":
+        raise Rejected(decision.reason)
     return Posted(comment, token, decision.reason)
 
 
@@ -158,6 +192,30 @@ def _parent_for_reply(session: Session, article: Article, parent_id: int | None)
     if parent.status != APPROVED:
         raise Invalid("parent_id", "that comment cannot be replied to", code="invalid_parent")
     return parent
+
+
+def _posted_within_hour(session: Session, reader: Reader, body: str, now: datetime) -> bool:
+    authors = [c == v for c, v in ((Comment.reader_hash, reader.key),
+                                   (Comment.ip_hash, reader.ip_hash)) if v]
+    if not authors:
+        return False
+    return session.scalar(
+        select(Comment.id)
+        .where(or_(*authors), Comment.body_source == body,
+               Comment.created_at > now - timedelta(hours=1))
+        .limit(1)
+    ) is not None
+
+
+def _has_approved_comment(session: Session, site: Site, reader: Reader) -> bool:
+    if not reader.key:
+        return False
+    return session.scalar(
+        select(Comment.id).join(Article)
+        .where(Article.site_id == site.id, Comment.reader_hash == reader.key,
+               Comment.status == APPROVED)
+        .limit(1)
+    ) is not None
 
 
 def _email_hash(config: ServiceConfig, email: str | None) -> str | None:

@@ -8,7 +8,7 @@ from typing import Any
 from flask import url_for
 from marshmallow import Schema, ValidationError, fields, validate
 
-from commentsvc.models import APPROVED
+from commentsvc.models import APPROVED, PENDING
 from commentsvc.render import clean_text
 from commentsvc.threads import SORTS
 
@@ -85,6 +85,14 @@ class NewCommentIn(Schema):
                               validate=validate.Length(max=300))
     article_url = fields.String(load_default=None, allow_none=True,
                                 validate=[validate.Length(max=2048), _http_url])
+    honeypot = fields.String(load_default=None, allow_none=True,
+                             validate=validate.Length(max=500),
+                             metadata={"description": "a form field hidden from people; "
+                                       "bots fill it in"})
+    form_seconds = fields.Float(load_default=None, allow_none=True,
+                                validate=validate.Range(min=0, max=10**7),
+                                metadata={"description": "seconds between showing the form "
+                                          "and sending it, as the widget measured"})
 
 
 class EditIn(Schema):
@@ -129,7 +137,7 @@ class CommentOut(Schema):
 
     def dump_author(self, node: Any) -> dict[str, Any] | None:
         comment = node.comment
-        if comment.status not in {APPROVED, "pending"}:
+        if not _shows_content(node):
             return None
         avatar = comment.author_avatar or url_for(
             "public.avatar", seed=comment.avatar_seed, _external=True
@@ -138,12 +146,17 @@ class CommentOut(Schema):
                 "verified": comment.author_verified}
 
     def dump_html(self, node: Any) -> str:
-        return node.comment.body_html if node.comment.status in {APPROVED, "pending"} else ""
+        return node.comment.body_html if _shows_content(node) else ""
+
+
+def _shows_content(node: Any) -> bool:
+    status = getattr(node, "public_status", node.comment.status)
+    return status in {APPROVED, PENDING}
 
 
 class PostedOut(CommentOut):
+    status = fields.String(attribute="public_status")
     edit_token = fields.String(metadata={"description": "shown once; send as Bearer to edit"})
-    moderation_reason = fields.String(allow_none=True)
 
 
 class ArticleOut(Schema):

@@ -35,10 +35,16 @@ class ServiceConfig:
 
 @dataclass(frozen=True)
 class SiteSettings:
-    moderation: str
-    edit_window_seconds: int
-    display_depth: int
-    jwt_secret: str | None
+    """A site's settings with their defaults; stored as JSON on the site."""
+
+    moderation: str = "post"  # post: publish then moderate; pre: hold all; first: hold newcomers
+    edit_window_seconds: int = 900
+    display_depth: int = 3
+    jwt_secret: str | None = None
+    banned_words: tuple[str, ...] = ()
+    suspect_words: tuple[str, ...] = ()
+    link_limit: int = 3
+    flag_threshold: int = 3  # open reports that hide a comment until a moderator looks
 
     @classmethod
     def of(cls, site: Site, config: ServiceConfig) -> SiteSettings:
@@ -46,8 +52,12 @@ class SiteSettings:
         return cls(
             moderation=raw.get("moderation", "post"),
             edit_window_seconds=int(raw.get("edit_window_seconds", config.edit_window_seconds)),
-            display_depth=int(raw.get("display_depth", config.display_depth)),
+            display_depth=max(1, int(raw.get("display_depth", config.display_depth))),
             jwt_secret=raw.get("jwt_secret") or None,
+            banned_words=tuple(raw.get("banned_words", ())),
+            suspect_words=tuple(raw.get("suspect_words", ())),
+            link_limit=int(raw.get("link_limit", cls.link_limit)),
+            flag_threshold=int(raw.get("flag_threshold", cls.flag_threshold)),
         )
 
 

@@ -3,6 +3,7 @@ COMMENTSVC_TEST_DATABASE_URL / COMMENTSVC_TEST_REDIS_URL are set), a client, a c
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -135,9 +136,16 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def post(client: FlaskClient, body: str = "Hello", **fields: Any) -> Any:
-    """Post a comment to the default test thread; fields override the defaults."""
+_bodies = itertools.count(1)
+
+
+def post(client: FlaskClient, body: str | None = None, **fields: Any) -> Any:
+    """Post a comment to the default test thread; fields override the defaults.
+
+    Each default body is different: the same text twice within an hour is rejected as a repeat.
+    """
     headers = fields.pop("headers", None)
+    body = f"Comment number {next(_bodies)}" if body is None else body
     return client.post("/api/v1/comments", json={**THREAD, "body": body, **fields},
                        headers=headers)
 

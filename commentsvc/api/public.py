@@ -42,7 +42,10 @@ def _limit(name: str) -> Any:
 
 
 def _succeeded(response: Response) -> bool:
-    # Rejected input does not use up a reader's posting quota.
+    # Invalid input does not use up a reader's posting quota; a comment the rules refused does.
+    if response.status_code == 422 and response.is_json:
+        return (response.get_json(silent=True) or {}).get("error", {}).get("code") == (
+            "comment_rejected")
     return response.status_code < 400
 
 
@@ -79,9 +82,9 @@ def post_comment(data: dict) -> tuple[SimpleNamespace, int]:
     view = SimpleNamespace(
         comment=posted.comment, depth=posted.comment.depth, replies=[], replies_cursor=None,
         replies_remaining=0, thread_cursor=None, edit_token=posted.edit_token,
-        moderation_reason=posted.reason or None,
+        public_status=posted.public_status,
     )
-    return view, 201 if posted.comment.status == "approved" else 202
+    return view, 201 if posted.public_status == "approved" else 202
 
 
 @blp.route("/comments/<int:comment_id>", methods=["GET"])

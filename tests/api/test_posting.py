@@ -86,7 +86,7 @@ def test_posting_to_a_closed_thread_is_409(client, app):
 
 
 def test_a_premoderated_thread_holds_new_comments(client, app):
-    post(client)
+    post(client, "published")
     with app.app_context():
         db.session.query(Article).update({"premoderated": True})
         db.session.commit()
@@ -96,7 +96,7 @@ def test_a_premoderated_thread_holds_new_comments(client, app):
     assert response.json["edit_token"]
     page = client.get("/api/v1/comments", query_string=THREAD).json
     assert page["article"]["comment_count"] == 1
-    assert [c["html"] for c in page["comments"]] == ["<p>Hello</p>"]
+    assert [c["html"] for c in page["comments"]] == ["<p>published</p>"]
 
 
 def test_a_site_in_pre_moderation_mode_holds_new_comments(client, app):

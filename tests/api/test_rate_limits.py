@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 
 from tests.conftest import THREAD
@@ -10,8 +12,12 @@ def limited(make_app):
                     COMMENTSVC_RATELIMIT_READ_IP="4/minute").test_client()
 
 
+_bodies = itertools.count()
+
+
 def post_as(client, reader, ip="198.51.100.1", **extra):
-    return client.post("/api/v1/comments", json={**THREAD, "body": "hi", **extra},
+    body = f"hi number {next(_bodies)}"
+    return client.post("/api/v1/comments", json={**THREAD, "body": body, **extra},
                        headers={"X-Reader-Token": reader, **extra.pop("headers", {})},
                        environ_base={"REMOTE_ADDR": ip})
 
@@ -61,7 +67,7 @@ def test_successful_answers_carry_ratelimit_headers_but_no_retry_after(limited):
 
 def test_x_forwarded_for_cannot_spoof_the_client_ip_without_trusted_proxies(limited):
     statuses = [
-        limited.post("/api/v1/comments", json={**THREAD, "body": "hi"},
+        limited.post("/api/v1/comments", json={**THREAD, "body": f"hi {n}"},
                      headers={"X-Reader-Token": f"r{n}", "X-Forwarded-For": f"203.0.113.{n}"},
                      environ_base={"REMOTE_ADDR": "198.51.100.1"}).status_code
         for n in range(6)
@@ -73,7 +79,7 @@ def test_x_forwarded_for_is_believed_behind_a_trusted_proxy(make_app):
     client = make_app(RATELIMIT_ENABLED=True, COMMENTSVC_RATELIMIT_POST_IP="5/minute",
                       COMMENTSVC_TRUSTED_PROXIES=1).test_client()
     statuses = [
-        client.post("/api/v1/comments", json={**THREAD, "body": "hi"},
+        client.post("/api/v1/comments", json={**THREAD, "body": f"hi {n}"},
                     headers={"X-Reader-Token": f"r{n}", "X-Forwarded-For": f"203.0.113.{n}"},
                     environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code
         for n in range(6)

@@ -269,9 +269,9 @@ def test_a_page_costs_the_same_queries_for_a_small_and_a_big_thread(app, client)
     post(client, article="small")
     roots = [post(client, f"top {n}", article="big").json["id"] for n in range(25)]
     for root in roots:
-        child = post(client, "reply", article="big", parent_id=root).json["id"]
-        for level in range(5):
-            child = post(client, f"deep {level}", article="big", parent_id=child).json["id"]
+        child = post(client, article="big", parent_id=root).json["id"]
+        for _ in range(5):
+            child = post(client, article="big", parent_id=child).json["id"]
     small = queries_for_first_page(app, client, "small")
     big = queries_for_first_page(app, client, "big")
     assert small == big

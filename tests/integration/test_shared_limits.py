@@ -40,9 +40,9 @@ def wait_until_healthy(base: str, process: subprocess.Popen) -> None:
     raise RuntimeError(f"{base} did not become healthy")
 
 
-def post(base: str, reader: str) -> int:
+def post(base: str, reader: str, body: str) -> int:
     request = urllib.request.Request(
-        f"{base}/api/v1/comments", data=json.dumps({**THREAD, "body": "hi"}).encode(),
+        f"{base}/api/v1/comments", data=json.dumps({**THREAD, "body": body}).encode(),
         headers={"Content-Type": "application/json", "X-Reader-Token": reader}, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -78,5 +78,5 @@ def two_servers(app):  # `app` resets the database the servers use
 
 def test_two_processes_share_one_posting_limit(two_servers):
     reader = uuid.uuid4().hex
-    statuses = [post(two_servers[n % 2], reader) for n in range(5)]
+    statuses = [post(two_servers[n % 2], reader, f"comment {n}") for n in range(5)]
     assert statuses == [201, 201, 201, 201, 429]

@@ -1,0 +1,24 @@
+"""The audit log: who did what to which comment, when and why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from commentsvc.models import AuditEntry, Comment
+
+RULES_ACTOR = "rules"
+
+
+def record(session: Session, *, site_id: int, actor: str, action: str, now: datetime,
+           comment: Comment | None = None, reason: str = "", before: str | None = None,
+           after: str | None = None, details: dict[str, Any] | None = None) -> AuditEntry:
+    entry = AuditEntry(
+        site_id=site_id, comment_id=comment.id if comment else None, actor=actor, action=action,
+        reason=reason[:500], before_status=before, after_status=after, details=details or {},
+        created_at=now,
+    )
+    session.add(entry)
+    return entry

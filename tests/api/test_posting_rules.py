@@ -1,0 +1,93 @@
+"""The rules, seen from a reader posting through the API."""
+
+from sqlalchemy import select
+
+from commentsvc.extensions import db
+from commentsvc.models import AuditEntry, Comment, Site
+from tests.conftest import THREAD, post
+
+
+def site_settings(app, **settings):
+    with app.app_context():
+        db.session.query(Site).update({"settings": settings})
+        db.session.commit()
+
+
+def stored(app, comment_id):
+    with app.app_context():
+        return db.session.get(Comment, comment_id)
+
+
+def test_a_banned_word_is_refused_with_a_reason_and_kept_for_moderators(app, client):
+    site_settings(app, banned_words=["scammer"])
+    response = post(client, "You SC4MMER")
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "comment_rejected"
+    with app.app_context():
+        comment = db.session.scalar(select(Comment))
+        assert comment.status == "rejected"
+        assert comment.moderation_reason == "banned word: scammer"
+        entry = db.session.scalar(select(AuditEntry))
+        assert (entry.actor, entry.action, entry.after_status) == ("rules", "reject", "rejected")
+
+
+def test_a_suspect_word_holds_the_comment(app, client):
+    site_settings(app, suspect_words=["crypto"])
+    response = post(client, "Crypto is the future")
+    assert response.status_code == 202
+    assert response.json["status"] == "pending"
+
+
+def test_the_same_text_twice_within_an_hour_is_refused(client, clock):
+    assert post(client, "Me too").status_code == 201
+    assert post(client, "Me too").status_code == 422
+    clock.advance(hours=1, seconds=1)
+    assert post(client, "Me too").status_code == 201
+
+
+def test_a_filled_honeypot_looks_held_but_is_stored_as_spam(app, client):
+    response = post(client, "Visit my shop", honeypot="http://spam.example")
+    assert response.status_code == 202
+    assert response.json["status"] == "pending"
+    assert response.json["html"] == "<p>Visit my shop</p>"
+    assert stored(app, response.json["id"]).status == "spam"
+
+
+def test_a_form_sent_too_fast_is_spam(app, client):
+    response = post(client, "Instant", form_seconds=0.3)
+    assert stored(app, response.json["id"]).status == "spam"
+
+
+def test_too_many_links_hold_the_comment(client):
+    body = " ".join(f"https://example.org/{n}" for n in range(4))
+    assert post(client, body).status_code == 202
+
+
+def test_first_mode_holds_a_reader_until_one_comment_is_approved(app, client):
+    site_settings(app, moderation="first")
+    reader = {"X-Reader-Token": "newcomer"}
+    held = post(client, headers=reader)
+    assert held.status_code == 202
+    with app.app_context():
+        db.session.get(Comment, held.json["id"]).status = "approved"
+        db.session.commit()
+    assert post(client, headers=reader).status_code == 201
+    assert post(client, headers={"X-Reader-Token": "someone-else"}).status_code == 202
+
+
+def test_rejected_comments_use_up_the_posting_quota(make_app):
+    client = make_app(RATELIMIT_ENABLED=True, COMMENTSVC_RATELIMIT_POST_READER="2/minute")
+    client = client.test_client()
+    with client.application.app_context():
+        db.session.query(Site).update({"settings": {"banned_words": ["spam"]}})
+        db.session.commit()
+    statuses = [post(client, f"spam {n}", headers={"X-Reader-Token": "r"}).status_code
+                for n in range(3)]
+    assert statuses == [422, 422, 429]
+
+
+def test_held_comments_are_not_counted(client, app):
+    site_settings(app, moderation="pre")
+    post(client)
+    counts = client.get("/api/v1/counts", query_string=THREAD)
+    assert counts.json["counts"][THREAD["article"]] == 0
