@@ -1,0 +1,482 @@
+"""`make bench`: load and scale benchmarks for commentsvc, printed as medians and ratios.
+
+Seeds databases in a temp dir (SQLite by default, PostgreSQL with --database-url), serves them
+with gunicorn (2 workers, 1 thread each) on 127.0.0.1 and drives them with wrk. Each round runs
+every read scenario once, back to back, and the ratios are taken within a round, so a machine
+that is slower in one round is slower for both sides of the ratio. Figures, not assertions: each
+line says "target met" or "target missed".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import loadgen
+import seed
+import servers
+from seed import ThreadShape
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from commentsvc import create_app
+from commentsvc.extensions import db
+from commentsvc.models import APPROVED, Article, Comment
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = ROOT / "benchmarks" / "results"
+
+MAIN_THREADS = {
+    "thread-100": ThreadShape(top=20, replies=4),            # 100 comments
+    "thread-10k-wide": ThreadShape(top=2_000, replies=4),    # 10,000: many short threads
+    "thread-10k-deep": ThreadShape(top=20, replies=499),     # 10,000: 20 huge sub-threads
+    "thread-200": ThreadShape(top=20, replies=9),            # 200: 20 top-level + replies
+    "post-bench": ThreadShape(top=1, replies=0),             # the thread the writers post to
+}
+COUNT_ARTICLES = [f"listing-{i:02d}" for i in range(20)]
+COUNTS_SMALL = {key: ThreadShape(top=10, replies=4) for key in COUNT_ARTICLES}   # 1,000
+COUNTS_BIG = {key: ThreadShape(top=1_000, replies=4) for key in COUNT_ARTICLES}  # 100,000
+
+POST_BODY = (
+    "Agree with the **main point** ({n}), but the `2019` figure needs a source:\n\n"
+    "- the survey changed method\n- the sample halved\n\n"
+    "More at https://example.org/survey?year=2019 <script>alert(1)</script> "
+    "[click](javascript:alert(1))"
+)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    label: str
+    server: str
+    path: str
+    # Latency comparisons use one connection (service time, no queueing); throughput ones
+    # keep every worker busy.
+    connections: int
+    expect: Callable[[Any], str | None] = lambda body: None
+    script: str = "report.lua"
+    script_args: tuple[str, ...] = ()
+
+
+@dataclass
+class Run:
+    """One run of a scenario: the sum of its interleaved slices."""
+
+    slices: list[loadgen.Result] = field(default_factory=list)
+    server_cpu_seconds: float = 0.0
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU time (all gunicorn processes) per answered request."""
+        return 1000 * self.server_cpu_seconds / max(1, sum(r.requests for r in self.slices))
+
+    @property
+    def rps(self) -> float:
+        return sum(r.requests for r in self.slices) / sum(r.seconds for r in self.slices)
+
+    @property
+    def p50_ms(self) -> float:
+        return statistics.median(r.p50_ms for r in self.slices)
+
+    @property
+    def ok_2xx(self) -> int:
+        return sum(r.ok_2xx for r in self.slices)
+
+    @property
+    def published(self) -> int:
+        return sum(r.published for r in self.slices)
+
+    @property
+    def non_2xx(self) -> int:
+        return sum(max(r.non_2xx, 0) for r in self.slices)
+
+    @property
+    def socket_errors(self) -> int:
+        return sum(r.socket_errors for r in self.slices)
+
+    @property
+    def failures(self) -> int:
+        return sum(r.failures for r in self.slices)
+
+    @property
+    def last_bad(self) -> str:
+        return next((r.last_bad for r in self.slices if r.non_2xx > 0), "")
+
+
+@dataclass
+class Measured:
+    runs: list[Run] = field(default_factory=list)
+
+    def median(self, attr: str) -> float:
+        return statistics.median(getattr(r, attr) for r in self.runs)
+
+    @property
+    def failures(self) -> int:
+        return sum(r.failures for r in self.runs)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="rounds; medians are over these")
+    parser.add_argument("--seconds", type=int, default=3,
+                        help="seconds of load per scenario per run, in 1-second slices that "
+                        "alternate with the scenarios it is compared with")
+    parser.add_argument("--connections", type=int, default=4,
+                        help="wrk connections for throughput figures (latency ones use 1)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="gunicorn threads per worker (posting is also run with 4)")
+    parser.add_argument("--database-url", default=None,
+                        help="a PostgreSQL URL (postgresql+psycopg://user@host/name); the "
+                        "benchmark (re)creates databases named <name>_bench_* next to it")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, SQLite)")
+    return parser.parse_args(argv)
+
+
+def database_urls(args: argparse.Namespace, tmp: Path) -> dict[str, str]:
+    names = ("main", "counts_1k", "counts_100k")
+    if not args.database_url:
+        return {name: f"sqlite:///{tmp / name}.db" for name in names}
+    base = make_url(args.database_url)
+    if not base.drivername.startswith("postgresql"):
+        raise SystemExit("--database-url must be a postgresql URL")
+    return {name: base.set(database=f"{base.database}_bench_{name}")
+            .render_as_string(hide_password=False) for name in names}
+
+
+def page_check(shape: ThreadShape) -> Callable[[Any], str | None]:
+    def check(body: Any) -> str | None:
+        shown = len(body["comments"])
+        if shown != min(20, shape.top):
+            return f"{shown} top-level comments on the first page, expected 20"
+        if body["article"]["comment_count"] != shape.size:
+            return f"comment_count {body['article']['comment_count']}, expected {shape.size}"
+        return None
+    return check
+
+
+def counts_check(per_article: int) -> Callable[[Any], str | None]:
+    def check(body: Any) -> str | None:
+        wrong = {k: v for k, v in body["counts"].items() if v != per_article}
+        return f"unexpected counts {wrong}" if wrong or not body["counts"] else None
+    return check
+
+
+def read_groups(connections: int) -> dict[str, list[Scenario]]:
+    """Scenarios that are compared with each other run interleaved, slice by slice."""
+    def page(article: str) -> str:
+        return "/api/v1/comments?" + urlencode({"site": "default", "article": article})
+
+    counts = "/api/v1/counts?" + urlencode(
+        [("site", "default"), *(("article", key) for key in COUNT_ARTICLES)]
+    )
+    return {
+        "thread size": [
+            Scenario("page-100", "thread page, 100 comments (20 top-level)", "main",
+                     page("thread-100"), 1, page_check(MAIN_THREADS["thread-100"])),
+            Scenario("page-10k-wide", "thread page, 10,000 comments (2,000 top-level)", "main",
+                     page("thread-10k-wide"), 1, page_check(MAIN_THREADS["thread-10k-wide"])),
+            Scenario("page-10k-deep", "thread page, 10,000 comments (20 top-level x 500)",
+                     "main", page("thread-10k-deep"), 1,
+                     page_check(MAIN_THREADS["thread-10k-deep"])),
+        ],
+        "page vs bare Flask": [
+            Scenario("page-200", "thread page, 200 comments (20 top-level + replies)", "main",
+                     page("thread-200"), connections, page_check(MAIN_THREADS["thread-200"])),
+            Scenario("bare", "bare Flask JSON route (same gunicorn settings)", "bare", "/",
+                     connections,
+                     lambda body: None if body.get("status") == "ok" else "bad bare answer"),
+        ],
+        "counts": [
+            Scenario("counts-1k", "counts of 20 articles, 1,000 comments in the database",
+                     "counts_1k", counts, 1, counts_check(50)),
+            Scenario("counts-100k", "counts of 20 articles, 100,000 comments in the database",
+                     "counts_100k", counts, 1, counts_check(5_000)),
+        ],
+    }
+
+
+def posting_group(connections: int, threads: int, parent_id: int) -> list[Scenario]:
+    top = {"site": "default", "article": "post-bench", "body": POST_BODY,
+           "author_name": "Bench Reader", "author_email": "bench@example.org"}
+    bodies = (json.dumps(top), json.dumps({**top, "parent_id": parent_id}))
+    label = "posting (sanitise, rules, counters), {} workers x {} threads"
+    return [
+        Scenario("post", label.format("{workers}", threads), "main", "/api/v1/comments",
+                 connections, script="post.lua", script_args=bodies),
+        Scenario("post-4threads", label.format("{workers}", 4), "main-4threads",
+                 "/api/v1/comments", connections, script="post.lua", script_args=bodies),
+    ]
+
+
+def load(wrk: str, sc: Scenario, server: servers.Server, seconds: int, run: Run) -> None:
+    # The token makes every posted body unique across wrk runs.
+    script_args = (*sc.script_args, uuid.uuid4().hex[:12]) if sc.script_args else ()
+    cpu_before = server.cpu_seconds()
+    run.slices.append(loadgen.run(wrk, server.base + sc.path, seconds=seconds,
+                                  connections=sc.connections, script=sc.script,
+                                  script_args=script_args))
+    run.server_cpu_seconds += server.cpu_seconds() - cpu_before
+
+
+def measure(wrk: str, group: list[Scenario], running: dict[str, servers.Server],
+            args: argparse.Namespace, title: str, slice_seconds: int = 1) -> dict[str, Measured]:
+    """`runs` runs; in each, `seconds` of load per scenario in slices that alternate between
+    the scenarios (in a rotating order), so a burst of load from elsewhere hits all of them."""
+    measured = {sc.name: Measured() for sc in group}
+    for run_no in range(args.runs):
+        runs = {sc.name: Run() for sc in group}
+        for slice_no in range(max(1, args.seconds // slice_seconds)):
+            shift = (run_no + slice_no) % len(group)
+            for sc in group[shift:] + group[:shift]:
+                load(wrk, sc, running[sc.server], slice_seconds, runs[sc.name])
+        for name, run in runs.items():
+            measured[name].runs.append(run)
+        print(f"  {title}, run {run_no + 1}/{args.runs}: " + ", ".join(
+            f"{name} {run.rps:.0f}/s p50 {run.p50_ms:.1f} ms cpu {run.cpu_ms:.1f} ms"
+            + (f" ({run.non_2xx} non-2xx)" if run.ok_2xx >= 0 else "")
+            for name, run in runs.items()), flush=True)
+    return measured
+
+
+def fetch_json(url: str) -> tuple[Any, int]:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        raw = response.read()
+        return json.loads(raw), len(raw)
+
+
+def shown_comments(nodes: list[dict[str, Any]]) -> int:
+    return sum(1 + shown_comments(node["replies"]) for node in nodes)
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    wrk_version = subprocess.run([loadgen.find_wrk(), "--version"], capture_output=True,
+                                 text=True, check=False).stdout.splitlines()[:1]
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": str(len(__import__("os").sched_getaffinity(0))),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "wrk": (wrk_version[0].split(" [")[0] if wrk_version else "wrk"),
+    }
+
+
+def verify_counters(database_url: str, posted: int) -> str:
+    """After the writers: the thread's counters must equal what its rows say, and no comment
+    answered with 201 may be missing."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "check",
+                      "COMMENTSVC_ENV": "development"})
+    with app.app_context():
+        article = db.session.scalar(select(Article).where(Article.key == "post-bench"))
+        rows = db.session.scalar(select(func.count()).where(
+            Comment.article_id == article.id, Comment.status == APPROVED))
+        root = db.session.scalar(select(Comment).where(
+            Comment.article_id == article.id, Comment.parent_id.is_(None))
+            .order_by(Comment.id).limit(1))
+        children = db.session.scalar(select(func.count()).where(
+            Comment.parent_id == root.id, Comment.status == APPROVED))
+        db.session.remove()
+        db.engine.dispose()
+    problems = []
+    if article.comment_count != rows:
+        problems.append(f"comment_count {article.comment_count} but {rows} approved rows")
+    if root.reply_count != children:
+        problems.append(f"reply_count {root.reply_count} but {children} replies")
+    stored = rows - 1  # the seeded top-level comment that replies go to
+    if stored < posted:
+        problems.append(f"{posted} answers were 201 but only {stored} comments are stored")
+    # wrk stops with requests in flight: the server stores them, wrk never counts the answer.
+    return "; ".join(problems) or (
+        f"consistent: comment_count = {rows:,} rows, reply_count = {children:,} replies; "
+        f"{stored:,} stored, {posted:,} seen as 201 by wrk, {stored - posted} in flight "
+        "when wrk stopped")
+
+
+def verdict(ok: bool) -> str:
+    return "target met" if ok else "target missed"
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    try:
+        wrk = loadgen.find_wrk()
+    except loadgen.WrkMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    load_before = Path("/proc/loadavg").read_text().split()[0]
+    tmp = Path(tempfile.mkdtemp(prefix="commentsvc-bench-"))
+    urls = database_urls(args, tmp)
+    backend = "PostgreSQL" if args.database_url else "SQLite"
+    print(f"commentsvc benchmarks on {backend}; temp dir {tmp}", flush=True)
+
+    print("seeding (bulk inserts on migrated databases) ...", flush=True)
+    t0 = time.monotonic()
+    first_ids = seed.seed(urls["main"], MAIN_THREADS)
+    seed.seed(urls["counts_1k"], COUNTS_SMALL)
+    seed.seed(urls["counts_100k"], COUNTS_BIG)
+    print(f"  seeded {sum(s.size for s in MAIN_THREADS.values()):,} + 1,000 + 100,000 comments"
+          f" in {time.monotonic() - t0:.1f}s", flush=True)
+
+    groups = read_groups(args.connections)
+    writers = posting_group(args.connections, args.threads, first_ids["post-bench"])
+    running: dict[str, servers.Server] = {}
+    try:
+        opts = {"workers": args.workers, "threads": args.threads, "log_dir": tmp}
+        for name in ("main", "counts_1k", "counts_100k"):
+            running[name] = servers.gunicorn(
+                name, "commentsvc:create_app()", env=servers.app_env(urls[name]),
+                ready_path="/healthz", **opts)
+        running["bare"] = servers.gunicorn("bare", "bare_app:app", env=servers.app_env(""),
+                                           ready_path="/", **opts)
+        running["main-4threads"] = servers.gunicorn(
+            "main-4threads", "commentsvc:create_app()", env=servers.app_env(urls["main"]),
+            ready_path="/healthz", **{**opts, "threads": 4})
+        print(f"  servers: gunicorn --workers {args.workers} --threads {args.threads} "
+              f"(and one with --threads 4 for posting) on 127.0.0.1", flush=True)
+
+        reads = [sc for group in groups.values() for sc in group]
+        for sc in reads:
+            body, size = fetch_json(running[sc.server].base + sc.path)
+            problem = sc.expect(body)
+            if problem:
+                raise RuntimeError(f"{sc.name}: {problem}")
+            extra = (f", {shown_comments(body['comments'])} comments shown"
+                     if "comments" in body else "")
+            print(f"  checked {sc.name}: {size:,} bytes{extra}", flush=True)
+        # Warm-up (imports, caches, connection pools), discarded; posts are counted below.
+        warm_up = Run()
+        for sc in [*reads, *writers]:
+            load(wrk, sc, running[sc.server], 1, warm_up)
+
+        measured: dict[str, Measured] = {}
+        for title, group in groups.items():
+            measured.update(measure(wrk, group, running, args, title))
+        # Writes are not compared slice by slice, and their slow tail needs longer runs.
+        measured.update(measure(wrk, writers, running, args, "posting", args.seconds))
+        posted = warm_up.published + sum(
+            r.published for sc in writers for r in measured[sc.name].runs)
+        counters = verify_counters(urls["main"], posted)
+        for sc in [*reads, *writers]:
+            if measured[sc.name].failures:
+                log = running[sc.server].log.read_text().strip().splitlines()
+                print(f"  {sc.name} had failures; last lines of {sc.server}'s log:\n    "
+                      + "\n    ".join(log[-15:]), flush=True)
+    finally:
+        for server in running.values():
+            server.stop()
+
+    load_after = Path("/proc/loadavg").read_text().split()[0]
+    report = summarise(args, groups, writers, measured, counters, backend,
+                       f"{load_before} before, {load_after} after")
+    print()
+    print(report["text"])
+    RESULTS_DIR.mkdir(exist_ok=True)
+    out = RESULTS_DIR / f"latest-{backend.lower()}.md"
+    out.write_text(report["markdown"])
+    print(f"\nmarkdown table written to {out.relative_to(ROOT)}; "
+          f"whole run {time.monotonic() - started:.0f}s")
+    if args.keep:
+        print(f"kept {tmp}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+def ratio_median(measured: dict[str, Measured], top: str, bottom: str, attr: str) -> float:
+    """The median of per-run ratios: both sides of each ratio ran interleaved in one run."""
+    pairs = zip(measured[top].runs, measured[bottom].runs, strict=True)
+    return statistics.median(getattr(a, attr) / getattr(b, attr) for a, b in pairs)
+
+
+def summarise(args: argparse.Namespace, groups: dict[str, list[Scenario]],
+              writers: list[Scenario], measured: dict[str, Measured], counters: str,
+              backend: str, load: str) -> dict[str, str]:
+    info = machine()
+    rows: list[tuple[str, str, str, str]] = []
+    for sc in [sc for group in groups.values() for sc in group]:
+        m = measured[sc.name]
+        errors = f", {m.failures} errors" if m.failures else ""
+        rows.append((f"{sc.label} (wrk -c{sc.connections})",
+                     f"p50 {m.median('p50_ms'):.2f} ms, {m.median('rps'):.0f} req/s, "
+                     f"server CPU {m.median('cpu_ms'):.2f} ms/request{errors}", "", ""))
+    wide = ratio_median(measured, "page-10k-wide", "page-100", "p50_ms")
+    deep = ratio_median(measured, "page-10k-deep", "page-100", "p50_ms")
+    fraction = ratio_median(measured, "page-200", "bare", "rps")
+    cpu_fraction = ratio_median(measured, "bare", "page-200", "cpu_ms")
+    counts = ratio_median(measured, "counts-100k", "counts-1k", "p50_ms")
+    rows += [
+        ("p50 latency ratio: 10,000-comment thread (2,000 top-level) / 100-comment thread",
+         f"{wide:.2f}", "< 2", verdict(wide < 2)),
+        ("p50 latency ratio: 10,000-comment thread (20 top-level x 500) / 100-comment thread",
+         f"{deep:.2f}", "< 2", verdict(deep < 2)),
+        ("req/s of the 200-comment thread page / req/s of bare Flask",
+         f"{fraction:.3f}", ">= 0.25", verdict(fraction >= 0.25)),
+        ("the same by server CPU: CPU ms per bare request / per 200-comment page",
+         f"{cpu_fraction:.3f}", ">= 0.25", verdict(cpu_fraction >= 0.25)),
+        ("p50 latency ratio: counts with 100,000 / with 1,000 comments in the database",
+         f"{counts:.2f}", "< 1.5", verdict(counts < 1.5)),
+    ]
+    for sc in writers:
+        m = measured[sc.name]
+        non2xx = sum(r.non_2xx for r in m.runs)
+        held = sum(r.ok_2xx - r.published for r in m.runs)
+        sockets = sum(r.socket_errors for r in m.runs)
+        sample = next((r.last_bad for r in m.runs if r.last_bad), "")
+        rows.append((
+            f"{sc.label.format(workers=args.workers)} (wrk -c{sc.connections})",
+            f"{m.median('rps'):.0f} req/s, p50 {m.median('p50_ms'):.1f} ms, "
+            f"server CPU {m.median('cpu_ms'):.1f} ms/request, {non2xx} non-2xx, "
+            f"{sockets} socket errors, {held} held (202)",
+            "0 errors", verdict(non2xx == 0 and sockets == 0) + (f" ({sample})" if sample else ""),
+        ))
+    rows.append(("article and reply counters after posting", counters, "consistent",
+                 verdict(counters.startswith("consistent"))))
+
+    setup = (f"{backend}; gunicorn --workers {args.workers} --threads {args.threads} "
+             f"(sync workers); wrk -t1; medians of {args.runs} runs, each {args.seconds} x 1 s "
+             f"per scenario, interleaved with the scenarios it is compared with; "
+             f"rate limits off; load average {load}")
+    head = (f"machine: nproc {info['nproc']}, {info['cpu']}, Python {info['python']}, "
+            f"SQLite {info['sqlite']}, {info['wrk']}, {info['date']}")
+    flags = " ".join(sys.argv[1:])
+    command = (f"`.venv/bin/python benchmarks/run.py {flags}`" if flags else
+               "`make bench` (= `.venv/bin/python benchmarks/run.py`)")
+    width = max(len(r[0]) for r in rows)
+    text = [head, setup, ""]
+    text += [f"{label:<{width}}  {value}" + (f"  [{target}: {v}]" if target else "")
+             for label, value, target, v in rows]
+    md = [f"- {head}", f"- {setup}",
+          f"- command: {command}",
+          "", "| measurement | median | target | result |", "|---|---|---|---|"]
+    md += [f"| {label} | {value} | {target} | {v} |" for label, value, target, v in rows]
+    return {"text": "\n".join(text), "markdown": "\n".join(md) + "\n"}
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
