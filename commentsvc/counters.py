@@ -17,6 +17,9 @@ from commentsvc.models import APPROVED, Article, Comment
 def status_changed(session: Session, comment: Comment, old_status: str | None,
                    now: datetime | None = None) -> None:
     """Call after comment.status was set (old_status None for a new comment)."""
+    session.flush()
+    # Another transition in this transaction may have changed it behind the ORM's back.
+    session.refresh(comment, ["reply_count"])
     approved_delta = int(comment.status == APPROVED) - int(old_status == APPROVED)
     if approved_delta:
         values: dict = {"comment_count": Article.comment_count + approved_delta}

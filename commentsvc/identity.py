@@ -85,3 +85,16 @@ def identicon_svg(seed: str) -> str:
         f'<rect width="7" height="7" fill="hsl({hue},45%,92%)"/>'
         f'<g fill="hsl({hue},55%,45%)">{"".join(cells)}</g></svg>'
     )
+
+
+# --- admin API keys ------------------------------------------------------------------------------
+
+API_KEY_PREFIX = "csk_"
+
+
+def new_api_key() -> str:
+    return API_KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def api_key_hash(secret: str, key: str) -> str:
+    return keyed_hash(secret, "api-key", key)

@@ -68,7 +68,8 @@ def create(session: Session, config: ServiceConfig, reader: Reader, new: NewComm
     email_hash = _email_hash(config, reader.email or new.author_email)
     bans.refuse_banned(session, site.id, [("reader", reader.key), ("email", email_hash),
                                           ("ip", reader.ip_hash)], now)
-    article = _article_for_posting(session, site, new, now)
+    article = ensure_article(session, site, new.article, now, title=new.article_title,
+                             url=new.article_url)
     if article.closed:
         raise ThreadClosed("this thread is closed for new comments")
     parent = _parent_for_reply(session, article, new.parent_id)
@@ -160,26 +161,26 @@ def _own_comment(session: Session, config: ServiceConfig, comment_id: int,
     return comment
 
 
-def _article_for_posting(session: Session, site: Site, new: NewComment,
-                         now: datetime) -> Article:
+def ensure_article(session: Session, site: Site, key: str, now: datetime, *,
+                   title: str | None = None, url: str | None = None) -> Article:
     """Articles come into being with their first comment; concurrent first posts are safe."""
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
         session.get_bind().dialect.name
     ]
     session.execute(
         insert(Article)
-        .values(site_id=site.id, key=new.article, url=new.article_url or "",
-                title=new.article_title or "", closed=False, premoderated=False,
+        .values(site_id=site.id, key=key, url=url or "", title=title or "", closed=False,
+                premoderated=False,
                 comment_count=0, created_at=now)
         .on_conflict_do_nothing(index_elements=["site_id", "key"])
     )
     article = session.scalar(
-        select(Article).where(Article.site_id == site.id, Article.key == new.article)
+        select(Article).where(Article.site_id == site.id, Article.key == key)
     )
-    if new.article_title and not article.title:
-        article.title = new.article_title
-    if new.article_url and not article.url:
-        article.url = new.article_url
+    if title and not article.title:
+        article.title = title
+    if url and not article.url:
+        article.url = url
     return article
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import url_for
 from marshmallow import Schema, ValidationError, fields, validate
 
-from commentsvc.models import APPROVED, PENDING
+from commentsvc.models import APPROVED, FLAG_REASONS, PENDING
 from commentsvc.render import clean_text
 from commentsvc.threads import SORTS
 
@@ -126,6 +126,8 @@ class CommentOut(Schema):
     edited_at = UTCTime(attribute="comment.edited_at", allow_none=True)
     score = fields.Integer(attribute="comment.score")
     reply_count = fields.Integer(attribute="comment.reply_count")
+    pinned = fields.Boolean(attribute="comment.pinned")
+    my_vote = fields.Integer(metadata={"description": "this reader's vote: 1, -1 or 0"})
     replies = fields.List(fields.Nested(lambda: CommentOut()))
     replies_cursor = fields.String(allow_none=True)
     replies_remaining = fields.Integer()
@@ -177,6 +179,24 @@ class PageOut(Schema):
 class RepliesOut(Schema):
     comments = fields.List(fields.Nested(CommentOut))
     next_cursor = fields.String(allow_none=True)
+
+
+class VoteIn(Schema):
+    value = fields.Integer(required=True, strict=True, validate=validate.OneOf([-1, 0, 1]))
+
+
+class VoteOut(Schema):
+    score = fields.Integer()
+    my_vote = fields.Integer()
+
+
+class FlagIn(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf(FLAG_REASONS))
+    note = CleanText(load_default="", validate=validate.Length(max=500))
+
+
+class FlagReceivedOut(Schema):
+    flag_count = fields.Integer(metadata={"description": "open reports on this comment"})
 
 
 class PreviewOut(Schema):

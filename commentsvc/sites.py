@@ -101,3 +101,21 @@ def origin_allowed(session: Session, site_key: str | None, origin: str,
         if "*" in (origins or []) or origin.rstrip("/") in (origins or []):
             return True
     return False
+
+
+def update_site(session: Session, site: Site, *, name: str | None = None,
+                origins: list[str] | None = None,
+                settings: dict[str, Any] | None = None) -> Site:
+    """Change a site; settings merge into the stored ones, and a None value removes one."""
+    if name is not None:
+        site.name = name
+    if origins is not None:
+        site.allowed_origins = [validate_origin(o) for o in origins]
+    if settings is not None:
+        merged = {**(site.settings or {}), **settings}
+        site.settings = {k: v for k, v in merged.items() if v is not None}
+    return site
+
+
+def site_by_id(session: Session, site_id: int | None) -> Site | None:
+    return session.get(Site, site_id) if site_id is not None else None

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from commentsvc import cursors
 from commentsvc.cursors import Order
 from commentsvc.errors import NotFound
-from commentsvc.models import Article, Comment
+from commentsvc.models import Article, Comment, Site, Vote
 from commentsvc.sites import ServiceConfig, SiteSettings, get_site
 
 SORTS = ("oldest", "newest", "top")
@@ -32,6 +32,7 @@ class Node:
     replies_cursor: str | None = None
     replies_remaining: int = 0
     thread_cursor: str | None = None
+    my_vote: int = 0
 
 
 @dataclass
@@ -57,9 +58,12 @@ class RepliesPage:
     next_cursor: str | None
 
 
+MAX_PINNED = 10
+
+
 def thread_page(session: Session, config: ServiceConfig, site_key: str, article_key: str, *,
                 sort: str = "oldest", limit: int = 20, cursor: str | None = None,
-                replies: int = REPLIES_PER_COMMENT) -> Page:
+                replies: int = REPLIES_PER_COMMENT, reader_key: str | None = None) -> Page:
     order = ORDERS[sort]
     after = cursors.decode(cursor, order) if cursor else None
     site = get_site(session, site_key)
@@ -70,19 +74,26 @@ def thread_page(session: Session, config: ServiceConfig, site_key: str, article_
     if article is None:
         view = ArticleView(site.key, article_key, None, None, False, 0)
         return Page(view, [], None)
-    query = select(Comment).where(
+    top_level = select(Comment).where(
         Comment.article_id == article.id, Comment.root_id.is_(None), Comment.visible()
     )
-    rows, next_cursor = cursors.page(session, query, order, limit, after)
-    nodes = [Node(c, 0) for c in rows]
+    # Pinned comments lead the first page and are left out of the cursor pages.
+    pinned = [] if after else list(session.scalars(
+        top_level.where(Comment.pinned).order_by(Comment.id).limit(MAX_PINNED)))
+    rows, next_cursor = cursors.page(session, top_level.where(~Comment.pinned), order, limit,
+                                     after)
+    nodes = [Node(c, 0) for c in [*pinned, *rows]]
     _attach_first_replies(session, nodes, depth_cap, replies)
+    if reader_key:
+        _mark_own_votes(session, nodes, reader_key)
     view = ArticleView(site.key, article.key, article.title or None, article.url or None,
                        article.closed, article.comment_count)
     return Page(view, nodes, next_cursor)
 
 
 def replies_page(session: Session, config: ServiceConfig, comment_id: int, *,
-                 limit: int = 20, cursor: str | None = None) -> RepliesPage:
+                 limit: int = 20, cursor: str | None = None,
+                 reader_key: str | None = None) -> RepliesPage:
     """Replies under a comment at any depth, oldest first, flat: `parent_id` places each."""
     after = cursors.decode(cursor, ORDERS["oldest"]) if cursor else None
     parent = _visible_comment(session, comment_id)
@@ -95,7 +106,10 @@ def replies_page(session: Session, config: ServiceConfig, comment_id: int, *,
         query = query.where(Comment.root_id == parent.root_id,
                             Comment.ancestry.startswith(prefix, autoescape=True))
     rows, next_cursor = cursors.page(session, query, ORDERS["oldest"], limit, after)
-    return RepliesPage([Node(c, min(c.depth, depth_cap)) for c in rows], next_cursor)
+    nodes = [Node(c, min(c.depth, depth_cap)) for c in rows]
+    if reader_key:
+        _mark_own_votes(session, nodes, reader_key)
+    return RepliesPage(nodes, next_cursor)
 
 
 def single_comment(session: Session, config: ServiceConfig, comment_id: int) -> Node:
@@ -119,6 +133,11 @@ def counts(session: Session, site_key: str, article_keys: Sequence[str]) -> dict
         ).all()
     )
     return {key: found.get(key, 0) for key in article_keys}
+
+
+def site_key_of(session: Session, comment_id: int) -> str | None:
+    return session.scalar(select(Site.key).join(Article).join(Comment)
+                          .where(Comment.id == comment_id))
 
 
 def _visible_comment(session: Session, comment_id: int) -> Comment:
@@ -188,3 +207,17 @@ def _display_parent(by_id: dict[int, Node], reply: Comment, depth_cap: int) -> N
         if candidate in by_id:
             return by_id[candidate]
     return by_id[reply.root_id]
+
+
+def _mark_own_votes(session: Session, nodes: list[Node], reader_key: str) -> None:
+    """The reader's own votes on everything shown, in one query."""
+    shown: dict[int, Node] = {}
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        shown[node.comment.id] = node
+        stack.extend(node.replies)
+    votes = session.execute(select(Vote.comment_id, Vote.value).where(
+        Vote.reader_hash == reader_key, Vote.comment_id.in_(shown)))
+    for comment_id, value in votes:
+        shown[comment_id].my_vote = value

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, current_app
 from flask_smorest import Blueprint
 
-from commentsvc import posting, render, threads
+from commentsvc import posting, reactions, render, threads
 from commentsvc.api.requests import (
     bearer_token,
     client_ip,
@@ -17,12 +17,14 @@ from commentsvc.api.requests import (
     service_config,
 )
 from commentsvc.extensions import db, limiter
-from commentsvc.identity import identicon_svg
+from commentsvc.identity import Reader, identicon_svg
 from commentsvc.schemas import (
     CommentOut,
     CountsOut,
     CountsQuery,
     EditIn,
+    FlagIn,
+    FlagReceivedOut,
     NewCommentIn,
     PageOut,
     PostedOut,
@@ -31,6 +33,8 @@ from commentsvc.schemas import (
     RepliesOut,
     RepliesQuery,
     ThreadQuery,
+    VoteIn,
+    VoteOut,
 )
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1",
@@ -66,7 +70,8 @@ post_ip_limit = limiter.shared_limit(_limit("COMMENTSVC_RATELIMIT_POST_IP"), sco
 def list_comments(args: dict) -> threads.Page:
     """One page of a thread: top-level comments by keyset cursor, each with its first replies."""
     return threads.thread_page(db.session, service_config(), args["site"], args["article"],
-                               sort=args["sort"], limit=args["limit"], cursor=args["cursor"])
+                               sort=args["sort"], limit=args["limit"], cursor=args["cursor"],
+                               reader_key=current_reader(args["site"]).key)
 
 
 @blp.route("/comments", methods=["POST"])
@@ -121,7 +126,34 @@ def delete_comment(comment_id: int) -> None:
 def list_replies(args: dict, comment_id: int) -> threads.RepliesPage:
     """More replies under a comment, oldest first; each one's `parent_id` says where it goes."""
     return threads.replies_page(db.session, service_config(), comment_id,
-                                limit=args["limit"], cursor=args["cursor"])
+                                limit=args["limit"], cursor=args["cursor"],
+                                reader_key=current_reader(None).key)
+
+
+@blp.route("/comments/<int:comment_id>/vote", methods=["POST"])
+@read_limit
+@blp.arguments(VoteIn)
+@blp.response(200, VoteOut)
+def vote(data: dict, comment_id: int) -> reactions.VoteResult:
+    """Vote +1 or -1 on a comment, or 0 to take your vote back; one vote per reader."""
+    return reactions.vote(db.session, service_config(), _reader_of(comment_id), comment_id,
+                          data["value"])
+
+
+@blp.route("/comments/<int:comment_id>/flag", methods=["POST"])
+@post_ip_limit
+@blp.arguments(FlagIn)
+@blp.response(201, FlagReceivedOut)
+def flag(data: dict, comment_id: int) -> dict:
+    """Report a comment to the moderators, once per reader."""
+    count = reactions.flag(db.session, service_config(), _reader_of(comment_id), comment_id,
+                           data["reason"], data["note"])
+    return {"flag_count": count}
+
+
+def _reader_of(comment_id: int) -> Reader:
+    """The reader, with a JWT checked against the site of the comment acted upon."""
+    return current_reader(threads.site_key_of(db.session, comment_id))
 
 
 @blp.route("/preview", methods=["POST"])

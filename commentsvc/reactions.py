@@ -1,0 +1,90 @@
+"""What readers do to others' comments: vote and report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from commentsvc import moderation
+from commentsvc.errors import Conflict, Forbidden, NotFound, Unauthorized
+from commentsvc.identity import Reader
+from commentsvc.models import APPROVED, Article, Comment, Flag, Vote
+from commentsvc.sites import ServiceConfig, SiteSettings
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    score: int
+    my_vote: int
+
+
+def _votable(session: Session, comment_id: int, reader: Reader) -> Comment:
+    if not reader.key:
+        raise Unauthorized("send a reader token (X-Reader-Token) or sign in to do this",
+                           code="reader_required")
+    comment = session.get(Comment, comment_id)
+    if comment is None or comment.status != APPROVED:
+        raise NotFound(f"no comment {comment_id}", code="comment_not_found")
+    return comment
+
+
+def vote(session: Session, config: ServiceConfig, reader: Reader, comment_id: int,
+         value: int) -> VoteResult:
+    """One vote per reader and comment: +1, -1, or 0 to take it back. Score moves in step."""
+    comment = _votable(session, comment_id, reader)
+    if comment.reader_hash == reader.key:
+        raise Forbidden("you cannot vote on your own comment", code="own_comment")
+    existing = session.scalar(select(Vote).where(Vote.comment_id == comment.id,
+                                                 Vote.reader_hash == reader.key)
+                              .with_for_update())
+    previous = existing.value if existing else 0
+    if existing and value == 0:
+        session.delete(existing)
+    elif existing:
+        existing.value = value
+    elif value:
+        session.add(Vote(comment_id=comment.id, reader_hash=reader.key, value=value,
+                         created_at=config.now()))
+    if value != previous:
+        session.execute(update(Comment).where(Comment.id == comment.id)
+                        .values(score=Comment.score + (value - previous)),
+                        execution_options={"synchronize_session": False})
+    try:
+        session.commit()
+    except IntegrityError as exc:  # the same reader voting twice at the same moment
+        session.rollback()
+        raise Conflict("your vote is already being counted; try again", code="vote_race") from exc
+    return VoteResult(session.scalar(select(Comment.score).where(Comment.id == comment.id)),
+                      value)
+
+
+def flag(session: Session, config: ServiceConfig, reader: Reader, comment_id: int,
+         reason: str, note: str = "") -> int:
+    """Report a comment once; enough open reports hide it until a moderator decides."""
+    comment = _votable(session, comment_id, reader)
+    already = session.scalar(select(Flag.id).where(Flag.comment_id == comment.id,
+                                                   Flag.reader_hash == reader.key))
+    if already:
+        raise Conflict("you have reported this comment already", code="already_flagged")
+    now = config.now()
+    session.add(Flag(comment_id=comment.id, reader_hash=reader.key, reason=reason, note=note,
+                     created_at=now))
+    session.execute(update(Comment).where(Comment.id == comment.id)
+                    .values(flag_count=Comment.flag_count + 1),
+                    execution_options={"synchronize_session": False})
+    session.flush()
+    session.refresh(comment, ["flag_count"])
+    article = session.get(Article, comment.article_id)
+    threshold = SiteSettings.of(article.site, config).flag_threshold
+    if comment.flag_count >= threshold:
+        moderation.hold_for_review(session, comment, article.site_id,
+                                   f"{comment.flag_count} open reports", now)
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict("you have reported this comment already", code="already_flagged") from exc
+    return comment.flag_count

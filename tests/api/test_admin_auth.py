@@ -1,0 +1,112 @@
+"""Every admin route, walked from the OpenAPI document, with each kind of credential."""
+
+import pytest
+
+from tests.api.admin_support import bearer, keys  # noqa: F401
+from tests.conftest import post
+
+ADMIN_ONLY = {"/api/v1/admin/sites", "/api/v1/admin/sites/{site_key}",
+              "/api/v1/admin/sites/{site_key}/keys"}
+
+
+def requests_for(comment_id):
+    """A well-formed request for every admin route, so only the credential can fail it."""
+    return {
+        ("get", "/api/v1/admin/comments"): {"query_string": {"site": "default"}},
+        ("post", "/api/v1/admin/comments/{comment_id}/moderate"): {
+            "json": {"action": "approve"}},
+        ("post", "/api/v1/admin/comments/moderate"): {
+            "json": {"ids": [comment_id], "action": "approve"}},
+        ("patch", "/api/v1/admin/articles"): {
+            "query_string": {"site": "default", "article": "news-42"},
+            "json": {"closed": False}},
+        ("get", "/api/v1/admin/bans"): {"query_string": {"site": "default"}},
+        ("post", "/api/v1/admin/bans"): {"json": {"site": "default", "ip": "192.0.2.1"}},
+        ("delete", "/api/v1/admin/bans/{ban_id}"): {},
+        ("get", "/api/v1/admin/audit"): {"query_string": {"site": "default"}},
+        ("get", "/api/v1/admin/sites"): {},
+        ("post", "/api/v1/admin/sites"): {"json": {"key": "fresh"}},
+        ("patch", "/api/v1/admin/sites/{site_key}"): {"json": {"name": "Renamed"}},
+        ("post", "/api/v1/admin/sites/{site_key}/keys"): {"json": {"role": "moderator"}},
+    }
+
+
+def admin_routes(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    return [(method, path) for path, item in paths.items() if path.startswith("/api/v1/admin")
+            for method in item if method in {"get", "post", "patch", "delete", "put"}]
+
+
+def call(client, method, path, key, ban_id, comment_id, **request):
+    url = path.format(comment_id=comment_id, ban_id=ban_id, site_key="default")
+    headers = bearer(key) if key else {}
+    return getattr(client, method)(url, headers=headers, **request)
+
+
+@pytest.fixture
+def world(client, keys):  # noqa: F811
+    comment_id = post(client).json["id"]
+    ban = client.post("/api/v1/admin/bans", json={"site": "default", "ip": "192.0.2.9"},
+                      headers=bearer(keys.admin))
+    return comment_id, ban.json["bans"][0]["id"]
+
+
+def test_the_table_covers_every_admin_route(client, world):
+    assert set(admin_routes(client)) == set(requests_for(0))
+
+
+@pytest.mark.parametrize("credential", [None, "csk_not-a-real-key", "Basic"])
+def test_every_admin_route_is_401_without_a_valid_key(client, world, credential):
+    comment_id, ban_id = world
+    for (method, path), request in requests_for(comment_id).items():
+        response = call(client, method, path, credential, ban_id, comment_id, **request)
+        assert response.status_code == 401, (method, path)
+        assert response.json["error"]["code"] in {"api_key_missing", "invalid_api_key"}
+
+
+def test_every_admin_route_is_403_with_a_key_of_another_site(client, world, keys):  # noqa: F811
+    comment_id, ban_id = world
+    for (method, path), request in requests_for(comment_id).items():
+        if (method, path) == ("get", "/api/v1/admin/sites"):
+            continue  # names no site: it lists the key's own (next test)
+        key = keys.other_admin if path in ADMIN_ONLY else keys.other_site
+        response = call(client, method, path, key, ban_id, comment_id, **request)
+        assert response.status_code == 403, (method, path, response.json)
+
+
+def test_a_site_key_lists_only_its_own_site(client, keys):  # noqa: F811
+    response = client.get("/api/v1/admin/sites", headers=bearer(keys.other_admin))
+    assert [site["key"] for site in response.json["sites"]] == ["other"]
+
+
+def test_site_and_key_routes_are_403_for_moderators(client, world, keys):  # noqa: F811
+    comment_id, ban_id = world
+    for (method, path), request in requests_for(comment_id).items():
+        if path in ADMIN_ONLY:
+            response = call(client, method, path, keys.moderator, ban_id, comment_id, **request)
+            assert response.status_code == 403, (method, path)
+            assert response.json["error"]["code"] == "admin_only"
+
+
+def test_every_admin_route_works_with_the_right_key(client, world, keys):  # noqa: F811
+    comment_id, ban_id = world
+    for (method, path), request in requests_for(comment_id).items():
+        response = call(client, method, path, keys.global_admin, ban_id, comment_id, **request)
+        assert response.status_code < 300, (method, path, response.json)
+
+
+def test_a_site_admin_cannot_add_sites(client, keys):  # noqa: F811
+    response = client.post("/api/v1/admin/sites", json={"key": "mine"},
+                           headers=bearer(keys.admin))
+    assert response.status_code == 403
+
+
+def test_admin_limits_are_separate_from_readers(make_app, keys):  # noqa: F811
+    client = make_app(RATELIMIT_ENABLED=True, COMMENTSVC_RATELIMIT_READ_IP="2/minute",
+                      COMMENTSVC_RATELIMIT_ADMIN="3/minute").test_client()
+    reads = [client.get("/api/v1/comments", query_string={"site": "default", "article": "a"})
+             for _ in range(3)]
+    assert reads[-1].status_code == 429
+    admin = [client.get("/api/v1/admin/audit", query_string={"site": "default"},
+                        headers=bearer(keys.moderator)).status_code for _ in range(4)]
+    assert admin == [200, 200, 200, 429]
