@@ -89,6 +89,8 @@ class Comment(db.Model):
         # Moderation queues: by status, newest first; reported comments by open flags.
         Index("ix_comment_status", "status", "created_at", "id"),
         Index("ix_comment_flags", "flag_count", "id"),
+        # The repeated-post rule looks up a reader's or an address's recent comments.
+        Index("ix_comment_ip_recent", "ip_hash", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
