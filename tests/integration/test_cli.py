@@ -1,6 +1,7 @@
 import subprocess
 import sys
 
+import pytest
 from sqlalchemy import select
 
 from commentsvc.extensions import db
@@ -41,3 +42,26 @@ def test_the_console_script_migrates_and_creates_a_site(tmp_path):
                              env=env, capture_output=True, text=True, timeout=60)
     assert created.returncode == 0, created.stderr
     assert "created site 'blog'" in created.stdout
+
+
+def test_create_key_prints_a_working_key_alone_on_the_last_line(app):
+    result = app.test_cli_runner().invoke(args=["create-key", "--site", "default",
+                                                "--role", "moderator"])
+    assert result.exit_code == 0, result.output
+    key = result.output.strip().splitlines()[-1]
+    assert key.startswith("csk_") and " " not in key
+    response = app.test_client().get("/api/v1/admin/audit", query_string={"site": "default"},
+                                     headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 200
+
+
+def test_create_key_for_all_sites(app):
+    result = app.test_cli_runner().invoke(args=["create-key", "--all-sites", "--role", "admin"])
+    assert result.exit_code == 0
+    assert "all sites" in result.output
+
+
+@pytest.mark.parametrize("args", [[], ["--site", "default", "--all-sites"],
+                                  ["--site", "nope"], ["--site", "default", "--role", "god"]])
+def test_create_key_refuses_unclear_requests(app, args):
+    assert app.test_cli_runner().invoke(args=["create-key", *args]).exit_code != 0
