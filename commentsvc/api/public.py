@@ -14,6 +14,7 @@ from commentsvc.api.requests import (
     client_ip,
     current_reader,
     rate_limit_reader_key,
+    reader_key_for_reading,
     service_config,
 )
 from commentsvc.extensions import db, limiter
@@ -71,7 +72,7 @@ def list_comments(args: dict) -> threads.Page:
     """One page of a thread: top-level comments by keyset cursor, each with its first replies."""
     return threads.thread_page(db.session, service_config(), args["site"], args["article"],
                                sort=args["sort"], limit=args["limit"], cursor=args["cursor"],
-                               reader_key=current_reader(args["site"]).key)
+                               reader_key=reader_key_for_reading(args["site"]))
 
 
 @blp.route("/comments", methods=["POST"])
@@ -127,7 +128,7 @@ def list_replies(args: dict, comment_id: int) -> threads.RepliesPage:
     """More replies under a comment, oldest first; each one's `parent_id` says where it goes."""
     return threads.replies_page(db.session, service_config(), comment_id,
                                 limit=args["limit"], cursor=args["cursor"],
-                                reader_key=current_reader(None).key)
+                                reader_key=reader_key_for_reading(None))
 
 
 @blp.route("/comments/<int:comment_id>/vote", methods=["POST"])

@@ -62,6 +62,16 @@ def current_reader(site_key: str | None) -> Reader:
     return g.reader
 
 
+def reader_key_for_reading(site_key: str | None) -> str | None:
+    """Reads only use the reader to mark their own votes: a stale sign-in must not break them."""
+    try:
+        return current_reader(site_key).key
+    except DomainError:
+        config = service_config()
+        token = request.headers.get(READER_TOKEN_HEADER, "").strip()[:200]
+        return anonymous_reader(config.secret_key, token or None, None).key
+
+
 def rate_limit_reader_key() -> str:
     """Per-reader posting quota: the reader's key when known, else the client IP."""
     try:

@@ -123,3 +123,11 @@ def test_enough_reports_hide_a_comment_until_a_moderator_decides(app, client, co
                                                                  "status": "flagged"},
                          headers=bearer(keys.moderator)).json["comments"]
     assert flagged == []
+
+
+def test_an_expired_sign_in_does_not_stop_a_reader_from_reading(client, comment):
+    headers = {"Authorization": "Bearer a.b.c", **READER}
+    vote(client, comment, 1)
+    response = client.get("/api/v1/comments", query_string=THREAD, headers=headers)
+    assert response.status_code == 200
+    assert response.json["comments"][0]["my_vote"] == 1
