@@ -60,10 +60,16 @@ def reader_from_jwt(secret: str, site_key: str, site_jwt_secret: str | None, tok
         key=keyed_hash(secret, "reader", f"jwt:{site_key}:{subject}"),
         name=str(claims.get("name") or "")[:80] or None,
         email=claims.get("email") if isinstance(claims.get("email"), str) else None,
-        avatar=claims.get("avatar") if isinstance(claims.get("avatar"), str) else None,
+        avatar=_http_url(claims.get("avatar")),
         verified=True,
         ip_hash=ip_hash,
     )
+
+
+def _http_url(value: object) -> str | None:
+    if isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) < 1024:
+        return value
+    return None
 
 
 def looks_like_jwt(token: str) -> bool:

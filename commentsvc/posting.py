@@ -60,6 +60,9 @@ class Rejected(Invalid):
 STATUS_FOR = {"allow": APPROVED, "hold": PENDING, "reject": REJECTED, "spam": SPAM}
 
 
+MAX_DEPTH = 100  # ancestry must fit its column; no real discussion nests this deep
+
+
 def create(session: Session, config: ServiceConfig, reader: Reader, new: NewComment) -> Posted:
     """Store a comment or reply; published, held or rejected as the rules decide."""
     site = get_site(session, new.site)
@@ -84,29 +87,15 @@ def create(session: Session, config: ServiceConfig, reader: Reader, new: NewComm
     ))
     token = new_edit_token()
     comment = Comment(
-        article_id=article.id,
-        parent_id=parent.id if parent else None,
-        root_id=(parent.root_id or parent.id) if parent else None,
-        ancestry=f"{parent.ancestry}{parent.id}/" if parent else "",
-        depth=parent.depth + 1 if parent else 0,
-        author_name=name,
-        reader_hash=reader.key,
-        email_hash=email_hash,
-        author_verified=reader.verified,
-        author_avatar=reader.avatar,
+        article_id=article.id, **_place_under(parent), author_name=name,
+        reader_hash=reader.key, email_hash=email_hash, ip_hash=reader.ip_hash,
+        author_verified=reader.verified, author_avatar=reader.avatar,
         avatar_seed=_avatar_seed(config, reader, new.author_email, name),
-        body_source=new.body,
-        body_html=html,
-        status=STATUS_FOR[decision.action],
-        moderation_reason=decision.reason or None,
-        score=0,
-        reply_count=0,
-        created_at=now,
+        body_source=new.body, body_html=html, status=STATUS_FOR[decision.action],
+        moderation_reason=decision.reason or None, score=0, reply_count=0, created_at=now,
         edit_token_hash=keyed_hash(config.secret_key, "edit-token", token),
-        ip_hash=reader.ip_hash,
     )
     session.add(comment)
-    session.flush()
     counters.status_changed(session, comment, None, now)
     if decision.action != "allow":
         audit.record(session, site_id=site.id, actor=audit.RULES_ACTOR, action=decision.action,
@@ -115,6 +104,14 @@ def create(session: Session, config: ServiceConfig, reader: Reader, new: NewComm
     if decision.action == "reject":
         raise Rejected(decision.reason)
     return Posted(comment, token, decision.reason)
+
+
+def _place_under(parent: Comment | None) -> dict:
+    """Where a new comment sits in its thread."""
+    if parent is None:
+        return {"parent_id": None, "root_id": None, "ancestry": "", "depth": 0}
+    return {"parent_id": parent.id, "root_id": parent.root_id or parent.id,
+            "ancestry": f"{parent.ancestry}{parent.id}/", "depth": parent.depth + 1}
 
 
 def edit(session: Session, config: ServiceConfig, comment_id: int, bearer: str | None,
@@ -192,6 +189,9 @@ def _parent_for_reply(session: Session, article: Article, parent_id: int | None)
         raise Invalid("parent_id", "no such comment in this article", code="invalid_parent")
     if parent.status != APPROVED:
         raise Invalid("parent_id", "that comment cannot be replied to", code="invalid_parent")
+    if parent.depth + 1 >= MAX_DEPTH:
+        raise Invalid("parent_id", f"replies cannot nest more than {MAX_DEPTH} levels deep",
+                      code="too_deep")
     return parent
 
 

@@ -214,3 +214,12 @@ def test_a_site_without_a_jwt_secret_refuses_reader_tokens(client):
     response = post(client, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
     assert response.json["error"]["code"] == "jwt_not_enabled"
+
+
+def test_a_reader_avatar_must_be_a_web_address(client, jwt_site):
+    token = _sign(jwt_site, avatar="javascript:alert(1)")
+    response = post(client, headers={"Authorization": f"Bearer {token}"})
+    assert response.json["author"]["avatar_url"].startswith("http://localhost/api/v1/avatars/")
+    token = _sign(jwt_site, sub="u-2", avatar="https://cdn.news.example/u2.png")
+    response = post(client, headers={"Authorization": f"Bearer {token}"})
+    assert response.json["author"]["avatar_url"] == "https://cdn.news.example/u2.png"

@@ -276,3 +276,16 @@ def test_a_page_costs_the_same_queries_for_a_small_and_a_big_thread(app, client)
     big = queries_for_first_page(app, client, "big")
     assert small == big
     assert big <= 5
+
+
+def test_replies_cannot_nest_beyond_the_deepest_level(app, client):
+    from commentsvc.models import Comment
+    from commentsvc.posting import MAX_DEPTH
+
+    parent = post(client).json["id"]
+    with app.app_context():
+        db.session.get(Comment, parent).depth = MAX_DEPTH - 1
+        db.session.commit()
+    response = post(client, parent_id=parent)
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "too_deep"
