@@ -16,9 +16,9 @@
   const SORTS = ["oldest", "newest", "top"];
 
   // --- text ------------------------------------------------------------------------------------
-  // Counts use Intl.PluralRules forms (one, few, many, other); {n} is formatted for the locale.
-  const STR = {
-    en: {
+  // English is built in; the other languages are small scripts in static/i18n/, loaded only by
+  // the pages that need them. Counts use Intl.PluralRules forms (one, few, many, other).
+  const EN = {
       heading: "What is your opinion on this topic?", first: "Leave the first comment",
       count: { one: "{n} comment", other: "{n} comments" },
       body: "Your comment", name: "Your name (optional)", edit_label: "Edit your comment",
@@ -47,162 +47,30 @@
       nothing: "Nothing to preview yet.", not_found: "The linked comment could not be found.",
       linked: "You are looking at the thread of a linked comment.",
       from_start: "Show all comments from the start", sorted: "Sorted: {s}",
-    },
-    de: {
-      heading: "Was ist Ihre Meinung zu diesem Thema?", first: "Schreiben Sie den ersten Kommentar",
-      count: { one: "{n} Kommentar", other: "{n} Kommentare" },
-      body: "Ihr Kommentar", name: "Ihr Name (optional)", edit_label: "Kommentar bearbeiten",
-      hint: "Markdown: **fett**, *kursiv*, `Code`, > Zitat, Links",
-      post: "Kommentar senden", reply: "Antworten", reply_to: "Antwort an {name}",
-      post_reply: "Antwort senden", cancel: "Abbrechen", preview: "Vorschau", edit: "Bearbeiten",
-      save: "Speichern", del: "Löschen", del_q: "Diesen Kommentar löschen?",
-      del_yes: "Ja, löschen", sort: "Sortieren", oldest: "Älteste zuerst",
-      newest: "Neueste zuerst", top: "Beste zuerst", more: "Weitere Kommentare laden",
-      more_replies: { one: "{n} weitere Antwort zeigen", other: "{n} weitere Antworten zeigen" },
-      loading: "Kommentare werden geladen …", sending: "Wird gesendet …", anon: "Anonym",
-      deleted: "[gelöscht]", edited: "bearbeitet", verified: "verifiziert",
-      pending: "wartet auf Freigabe: vorerst sehen nur Sie diesen Kommentar",
-      closed: "Die Kommentare zu diesem Artikel sind geschlossen.",
-      e_net: "Der Kommentardienst ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut; Ihr Text bleibt erhalten.",
-      e_rate: "Sie schreiben zu schnell, versuchen Sie es in {n} s erneut.",
-      e_closed: "Diese Diskussion ist für neue Kommentare geschlossen.",
-      e_fields: "Bitte korrigieren Sie das markierte Feld.", e_empty: "Bitte schreiben Sie zuerst etwas.",
-      e_long: "Zu lang: höchstens {n} Zeichen.",
-      e_window: "Die Zeit zum Bearbeiten oder Löschen dieses Kommentars ist abgelaufen.",
-      e_other: "Etwas ist schiefgelaufen: {msg}", e_load: "Die Kommentare konnten nicht geladen werden.",
-      retry: "Erneut versuchen", posted: "Ihr Kommentar wurde veröffentlicht.",
-      held: "Ihr Kommentar ist eingegangen und wartet auf Freigabe.",
-      updated: "Ihr Kommentar wurde geändert.", removed: "Ihr Kommentar wurde gelöscht.",
-      loaded: { one: "{n} weiterer Kommentar geladen", other: "{n} weitere Kommentare geladen" },
-      nothing: "Noch nichts für die Vorschau.", not_found: "Der verlinkte Kommentar wurde nicht gefunden.",
-      linked: "Sie sehen die Diskussion eines verlinkten Kommentars.",
-      from_start: "Alle Kommentare von Anfang an zeigen", sorted: "Sortiert: {s}",
-    },
-    fr: {
-      heading: "Quel est votre avis sur ce sujet\u00a0?", first: "Laissez le premier commentaire",
-      count: { one: "{n} commentaire", many: "{n} de commentaires", other: "{n} commentaires" },
-      body: "Votre commentaire", name: "Votre nom (facultatif)", edit_label: "Modifier votre commentaire",
-      hint: "Markdown\u00a0: **gras**, *italique*, `code`, > citation, liens",
-      post: "Publier", reply: "Répondre", reply_to: "Réponse à {name}", post_reply: "Publier la réponse",
-      cancel: "Annuler", preview: "Aperçu", edit: "Modifier", save: "Enregistrer", del: "Supprimer",
-      del_q: "Supprimer ce commentaire\u00a0?", del_yes: "Oui, supprimer", sort: "Trier par",
-      oldest: "Plus anciens d’abord", newest: "Plus récents d’abord", top: "Mieux notés",
-      more: "Charger plus de commentaires",
-      more_replies: { one: "Afficher {n} autre réponse", other: "Afficher {n} autres réponses" },
-      loading: "Chargement des commentaires…", sending: "Envoi…", anon: "Anonyme",
-      deleted: "[supprimé]", edited: "modifié", verified: "vérifié",
-      pending: "en attente de modération\u00a0: vous seul voyez ce commentaire pour l’instant",
-      closed: "Les commentaires sont fermés pour cet article.",
-      e_net: "Impossible de joindre le service de commentaires. Vérifiez votre connexion et réessayez\u00a0; votre texte est conservé.",
-      e_rate: "Vous publiez trop vite, réessayez dans {n}\u00a0s.",
-      e_closed: "Cette discussion est fermée aux nouveaux commentaires.",
-      e_fields: "Veuillez corriger le champ signalé.", e_empty: "Écrivez d’abord quelque chose.",
-      e_long: "Trop long\u00a0: {n} caractères au maximum.",
-      e_window: "Le délai pour modifier ou supprimer ce commentaire est écoulé.",
-      e_other: "Une erreur s’est produite\u00a0: {msg}", e_load: "Les commentaires n’ont pas pu être chargés.",
-      retry: "Réessayer", posted: "Votre commentaire a été publié.",
-      held: "Votre commentaire a été reçu et attend la modération.",
-      updated: "Votre commentaire a été modifié.", removed: "Votre commentaire a été supprimé.",
-      loaded: { one: "{n} commentaire de plus chargé", other: "{n} commentaires de plus chargés" },
-      nothing: "Rien à prévisualiser pour l’instant.", not_found: "Le commentaire lié est introuvable.",
-      linked: "Vous voyez la discussion d’un commentaire lié.",
-      from_start: "Afficher tous les commentaires depuis le début", sorted: "Tri\u00a0: {s}",
-    },
-    tr: {
-      heading: "Bu konu hakkındaki görüşünüz nedir?", first: "İlk yorumu siz yazın",
-      count: { one: "{n} yorum", other: "{n} yorum" },
-      body: "Yorumunuz", name: "Adınız (isteğe bağlı)", edit_label: "Yorumunuzu düzenleyin",
-      hint: "Markdown: **kalın**, *italik*, `kod`, > alıntı, bağlantılar",
-      post: "Yorumu gönder", reply: "Yanıtla", reply_to: "Yanıt: {name}", post_reply: "Yanıtı gönder",
-      cancel: "İptal", preview: "Önizleme", edit: "Düzenle", save: "Kaydet", del: "Sil",
-      del_q: "Bu yorum silinsin mi?", del_yes: "Evet, sil", sort: "Sıralama",
-      oldest: "Önce en eski", newest: "Önce en yeni", top: "En beğenilen",
-      more: "Daha fazla yorum yükle", more_replies: { one: "{n} yanıt daha göster", other: "{n} yanıt daha göster" },
-      loading: "Yorumlar yükleniyor…", sending: "Gönderiliyor…", anon: "Anonim",
-      deleted: "[silindi]", edited: "düzenlendi", verified: "doğrulanmış",
-      pending: "onay bekliyor: bu yorumu şimdilik yalnızca siz görüyorsunuz",
-      closed: "Bu makale yorumlara kapatıldı.",
-      e_net: "Yorum hizmetine ulaşılamadı. Bağlantınızı kontrol edip yeniden deneyin; metniniz korunuyor.",
-      e_rate: "Çok hızlı yorum gönderiyorsunuz, {n} sn sonra yeniden deneyin.",
-      e_closed: "Bu tartışma yeni yorumlara kapalı.",
-      e_fields: "Lütfen işaretli alanı düzeltin.", e_empty: "Lütfen önce bir şey yazın.",
-      e_long: "Çok uzun: en fazla {n} karakter.",
-      e_window: "Bu yorumu düzenleme veya silme süresi doldu.",
-      e_other: "Bir sorun oluştu: {msg}", e_load: "Yorumlar yüklenemedi.",
-      retry: "Yeniden dene", posted: "Yorumunuz yayımlandı.",
-      held: "Yorumunuz alındı ve onay bekliyor.",
-      updated: "Yorumunuz güncellendi.", removed: "Yorumunuz silindi.",
-      loaded: { one: "{n} yorum daha yüklendi", other: "{n} yorum daha yüklendi" },
-      nothing: "Önizlenecek bir şey yok.", not_found: "Bağlantı verilen yorum bulunamadı.",
-      linked: "Bağlantı verilen bir yorumun tartışmasını görüyorsunuz.",
-      from_start: "Tüm yorumları baştan göster", sorted: "Sıralama: {s}",
-    },
-    ru: {
-      heading: "Каково ваше мнение по этой теме?", first: "Оставьте первый комментарий",
-      count: { one: "{n} комментарий", few: "{n} комментария", many: "{n} комментариев", other: "{n} комментария" },
-      body: "Ваш комментарий", name: "Ваше имя (необязательно)", edit_label: "Изменить комментарий",
-      hint: "Markdown: **жирный**, *курсив*, `код`, > цитата, ссылки",
-      post: "Отправить", reply: "Ответить", reply_to: "Ответ: {name}", post_reply: "Отправить ответ",
-      cancel: "Отмена", preview: "Предпросмотр", edit: "Изменить", save: "Сохранить", del: "Удалить",
-      del_q: "Удалить этот комментарий?", del_yes: "Да, удалить", sort: "Сортировка",
-      oldest: "Сначала старые", newest: "Сначала новые", top: "Лучшие",
-      more: "Загрузить ещё комментарии",
-      more_replies: { one: "Показать ещё {n} ответ", few: "Показать ещё {n} ответа", many: "Показать ещё {n} ответов", other: "Показать ещё {n} ответа" },
-      loading: "Загрузка комментариев…", sending: "Отправка…", anon: "Аноним",
-      deleted: "[удалено]", edited: "изменено", verified: "подтверждён",
-      pending: "ожидает модерации: пока этот комментарий видите только вы",
-      closed: "Комментарии к этой статье закрыты.",
-      e_net: "Не удалось связаться с сервисом комментариев. Проверьте подключение и попробуйте снова; ваш текст сохранён.",
-      e_rate: "Вы отправляете слишком часто, попробуйте снова через {n} с.",
-      e_closed: "Обсуждение закрыто для новых комментариев.",
-      e_fields: "Исправьте отмеченное поле.", e_empty: "Сначала напишите что-нибудь.",
-      e_long: "Слишком длинно: не более {n} символов.",
-      e_window: "Время для изменения или удаления этого комментария истекло.",
-      e_other: "Что-то пошло не так: {msg}", e_load: "Не удалось загрузить комментарии.",
-      retry: "Повторить", posted: "Ваш комментарий опубликован.",
-      held: "Ваш комментарий получен и ожидает модерации.",
-      updated: "Ваш комментарий изменён.", removed: "Ваш комментарий удалён.",
-      loaded: { one: "Загружен ещё {n} комментарий", few: "Загружено ещё {n} комментария", many: "Загружено ещё {n} комментариев", other: "Загружено ещё {n} комментария" },
-      nothing: "Пока нечего показать.", not_found: "Комментарий по ссылке не найден.",
-      linked: "Вы видите обсуждение комментария по ссылке.",
-      from_start: "Показать все комментарии с начала", sorted: "Сортировка: {s}",
-    },
-    uz: {
-      heading: "Bu mavzu bo‘yicha fikringiz qanday?", first: "Birinchi izohni qoldiring",
-      count: { one: "{n} ta izoh", other: "{n} ta izoh" },
-      body: "Izohingiz", name: "Ismingiz (ixtiyoriy)", edit_label: "Izohni tahrirlash",
-      hint: "Markdown: **qalin**, *kursiv*, `kod`, > iqtibos, havolalar",
-      post: "Yuborish", reply: "Javob berish", reply_to: "Javob: {name}", post_reply: "Javobni yuborish",
-      cancel: "Bekor qilish", preview: "Oldindan ko‘rish", edit: "Tahrirlash", save: "Saqlash",
-      del: "O‘chirish", del_q: "Bu izoh o‘chirilsinmi?", del_yes: "Ha, o‘chirish", sort: "Saralash",
-      oldest: "Avval eskilari", newest: "Avval yangilari", top: "Eng yaxshilari",
-      more: "Yana izohlarni yuklash",
-      more_replies: { one: "Yana {n} ta javobni ko‘rsatish", other: "Yana {n} ta javobni ko‘rsatish" },
-      loading: "Izohlar yuklanmoqda…", sending: "Yuborilmoqda…", anon: "Anonim",
-      deleted: "[o‘chirilgan]", edited: "tahrirlangan", verified: "tasdiqlangan",
-      pending: "moderatsiyani kutmoqda: hozircha bu izohni faqat siz ko‘rasiz",
-      closed: "Ushbu maqola uchun izohlar yopilgan.",
-      e_net: "Izohlar xizmatiga ulanib bo‘lmadi. Ulanishni tekshirib, qayta urinib ko‘ring; matningiz saqlanib qoldi.",
-      e_rate: "Siz juda tez yozyapsiz, {n} s dan keyin qayta urinib ko‘ring.",
-      e_closed: "Bu muhokama yangi izohlar uchun yopilgan.",
-      e_fields: "Iltimos, belgilangan maydonni to‘g‘rilang.", e_empty: "Avval biror narsa yozing.",
-      e_long: "Juda uzun: ko‘pi bilan {n} ta belgi.",
-      e_window: "Bu izohni tahrirlash yoki o‘chirish muddati tugadi.",
-      e_other: "Nimadir xato ketdi: {msg}", e_load: "Izohlarni yuklab bo‘lmadi.",
-      retry: "Qayta urinish", posted: "Izohingiz e’lon qilindi.",
-      held: "Izohingiz qabul qilindi va moderatsiyani kutmoqda.",
-      updated: "Izohingiz yangilandi.", removed: "Izohingiz o‘chirildi.",
-      loaded: { one: "Yana {n} ta izoh yuklandi", other: "Yana {n} ta izoh yuklandi" },
-      nothing: "Ko‘rsatish uchun hali hech narsa yo‘q.", not_found: "Havoladagi izoh topilmadi.",
-      linked: "Siz havoladagi izoh muhokamasini ko‘ryapsiz.",
-      from_start: "Barcha izohlarni boshidan ko‘rsatish", sorted: "Saralash: {s}",
-    },
   };
+  const LOCALES = { en: EN };
+  const BUNDLED = ["de", "fr", "tr", "ru", "uz"];
+  const loading = {};
+
+  NS.addLocale = (lang, texts) => {
+    lang = String(lang).toLowerCase();
+    LOCALES[lang] = Object.assign({}, LOCALES[lang], texts);
+  };
+
+  function loadLocale(lang, root) {
+    if (LOCALES[lang] || !BUNDLED.includes(lang)) return Promise.resolve();
+    // A script, not fetch(): static files carry no CORS headers. On failure: English.
+    return (loading[lang] = loading[lang] || new Promise((done) => {
+      const s = h("script", { src: `${root}/static/i18n/${lang}.js`, async: true });
+      s.onload = s.onerror = done;
+      D.head.append(s);
+    }));
+  }
 
   function pickLang(...candidates) {
     for (const c of candidates) {
       const primary = String(c || "").toLowerCase().split(/[-_]/)[0];
-      if (STR[primary]) return primary;
+      if (LOCALES[primary] || BUNDLED.includes(primary)) return primary;
     }
     return "en";
   }
@@ -210,8 +78,9 @@
   function translator(lang) {
     const number = new Intl.NumberFormat(lang);
     const plural = new Intl.PluralRules(lang);
+    const texts = LOCALES[lang] || EN;
     return (key, vars = {}) => {
-      let text = STR[lang][key] || STR.en[key];
+      let text = texts[key] || EN[key];
       if (typeof text === "object") text = text[plural.select(vars.n)] || text.other;
       return text.replace(/\{(\w+)\}/g, (_, k) => (k === "n" ? number.format(vars.n) : vars[k]));
     };
@@ -221,7 +90,7 @@
   const CSS = `
 :host{display:block!important}
 :host([hidden]){display:none!important}
-.root{all:initial;display:block;box-sizing:border-box;text-align:start;overflow-wrap:anywhere;
+.root{all:initial;display:block;box-sizing:border-box;direction:ltr;unicode-bidi:isolate;text-align:start;overflow-wrap:anywhere;
 --fg:var(--commentsvc-text,#1d2025);--muted:var(--commentsvc-muted,#545b66);
 --bg:var(--commentsvc-bg,#fff);--surface:var(--commentsvc-surface,#f2f4f7);
 --line:var(--commentsvc-border,#cdd2da);--accent:var(--commentsvc-accent,#0b57d0);
@@ -387,7 +256,6 @@ article{border-radius:6px;scroll-margin:4em}
         auth: opts.auth || null,
       };
       this.sort = SORTS.includes(pick("sort")) ? pick("sort") : "oldest";
-      this.t = translator(this.o.lang);
       this.rtf = new Intl.RelativeTimeFormat(this.o.lang, { numeric: "auto" });
       this.dtf = new Intl.DateTimeFormat(this.o.lang, { dateStyle: "long", timeStyle: "short" });
       this.ac = new AbortController();
@@ -403,12 +271,14 @@ article{border-radius:6px;scroll-margin:4em}
     }
 
     // -- lifecycle --
-    start() {
+    async start() {
       const root = this.host.shadowRoot || this.host.attachShadow({ mode: "open" });
       this.shadow = root;
       root.replaceChildren();
       applyStyles(root);
-      const t = this.t, id = "cs" + ++uid;
+      await loadLocale(this.o.lang, SCRIPT_ROOT || this.o.api.replace(/\/api\/v1$/, ""));
+      if (this.dead) return;
+      const t = (this.t = translator(this.o.lang)), id = "cs" + ++uid;
       this.countEl = h("span", { class: "count" });
       this.notice = h("div", { class: "notice", hidden: true });
       this.status = h("div", { class: "notice", hidden: true });
@@ -1071,7 +941,7 @@ article{border-radius:6px;scroll-margin:4em}
     unmount(el);
     const thread = new Thread(el, opts || {});
     instances.set(el, thread);
-    thread.start();
+    thread.start().catch((e) => console.error("commentsvc:", e));
   }
 
   function unmount(el) {
