@@ -114,12 +114,28 @@ def _place_under(parent: Comment | None) -> dict:
             "ancestry": f"{parent.ancestry}{parent.id}/", "depth": parent.depth + 1}
 
 
+# An edit cannot smuggle in what a post could not say; the other rules judged the post itself.
+EDIT_RULES = (rules.banned_words, rules.suspect_words, rules.too_many_links)
+
+
 def edit(session: Session, config: ServiceConfig, comment_id: int, bearer: str | None,
          body: str) -> Comment:
     comment = _own_comment(session, config, comment_id, bearer)
-    comment.body_source = body
-    comment.body_html = render.to_html(body)
-    comment.edited_at = config.now()
+    article = session.get(Article, comment.article_id)
+    html = render.to_html(body)
+    draft = rules.Draft(body, html, comment.author_name, Reader(key=comment.reader_hash),
+                        article, SiteSettings.of(article.site, config))
+    decision = rules.evaluate(draft, EDIT_RULES)
+    if decision.action == "reject":
+        raise Rejected(decision.reason)
+    now = config.now()
+    comment.body_source, comment.body_html, comment.edited_at = body, html, now
+    if decision.action == "hold" and comment.status == APPROVED:
+        comment.status, comment.moderation_reason = PENDING, decision.reason
+        counters.status_changed(session, comment, APPROVED, now)
+        audit.record(session, site_id=article.site_id, actor=audit.RULES_ACTOR, action="hold",
+                     comment=comment, reason=f"edited: {decision.reason}", before=APPROVED,
+                     after=PENDING, now=now)
     session.commit()
     return comment
 
@@ -129,7 +145,6 @@ def delete(session: Session, config: ServiceConfig, comment_id: int,
     comment = _own_comment(session, config, comment_id, bearer)
     old_status = comment.status
     comment.status = DELETED
-    session.flush()
     counters.status_changed(session, comment, old_status)
     session.commit()
 

@@ -116,7 +116,7 @@ def single_comment(session: Session, config: ServiceConfig, comment_id: int) -> 
     """One comment, with the cursor of the oldest-first page that starts at its thread."""
     comment = _visible_comment(session, comment_id)
     root = session.get(Comment, comment.root_id) if comment.root_id else comment
-    node = Node(comment, min(comment.depth, _display_depth(session, config, comment)))
+    node = as_node(session, config, comment)
     # Keyset pages start strictly after the cursor: point it just before the top-level comment.
     before_root = [root.created_at.isoformat(), root.id - 1]
     node.thread_cursor = cursors.encode(ORDERS["oldest"], before_root)
@@ -133,6 +133,11 @@ def counts(session: Session, site_key: str, article_keys: Sequence[str]) -> dict
         ).all()
     )
     return {key: found.get(key, 0) for key in article_keys}
+
+
+def as_node(session: Session, config: ServiceConfig, comment: Comment) -> Node:
+    """A comment as shown, whatever its status (e.g. to its author after an edit)."""
+    return Node(comment, min(comment.depth, _display_depth(session, config, comment)))
 
 
 def site_key_of(session: Session, comment_id: int) -> str | None:

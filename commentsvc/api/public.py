@@ -108,8 +108,8 @@ def get_comment(comment_id: int) -> threads.Node:
 def edit_comment(data: dict, comment_id: int) -> threads.Node:
     """Edit your own comment within the edit window (`Authorization: Bearer <edit_token>`)."""
     config = service_config()
-    posting.edit(db.session, config, comment_id, bearer_token(), data["body"])
-    return threads.single_comment(db.session, config, comment_id)
+    comment = posting.edit(db.session, config, comment_id, bearer_token(), data["body"])
+    return threads.as_node(db.session, config, comment)
 
 
 @blp.route("/comments/<int:comment_id>", methods=["DELETE"])

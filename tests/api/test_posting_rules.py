@@ -91,3 +91,26 @@ def test_held_comments_are_not_counted(client, app):
     post(client)
     counts = client.get("/api/v1/counts", query_string=THREAD)
     assert counts.json["counts"][THREAD["article"]] == 0
+
+
+def edit(client, comment, body):
+    return client.patch(f"/api/v1/comments/{comment['id']}", json={"body": body},
+                        headers={"Authorization": f"Bearer {comment['edit_token']}"})
+
+
+def test_an_edit_with_a_banned_word_is_refused_and_the_old_text_kept(app, client):
+    site_settings(app, banned_words=["scammer"])
+    comment = post(client, "A fair point").json
+    response = edit(client, comment, "You scammer")
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "comment_rejected"
+    assert client.get(f"/api/v1/comments/{comment['id']}").json["html"] == "<p>A fair point</p>"
+
+
+def test_an_edit_with_a_suspect_word_goes_back_to_the_queue(app, client):
+    site_settings(app, suspect_words=["crypto"])
+    comment = post(client, "A fair point").json
+    response = edit(client, comment, "Buy crypto")
+    assert response.status_code == 200
+    assert response.json["status"] == "pending"
+    assert client.get("/api/v1/counts", query_string=THREAD).json["counts"]["news-42"] == 0
