@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -278,10 +278,9 @@ def machine() -> dict[str, str]:
                                  text=True, check=False).stdout.splitlines()[:1]
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "nproc": str(len(__import__("os").sched_getaffinity(0))),
+        "nproc": str(len(os.sched_getaffinity(0))),  # what `nproc` prints
         "cpu": cpu,
         "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
         "wrk": (wrk_version[0].split(" [")[0] if wrk_version else "wrk"),
     }
 
@@ -392,7 +391,11 @@ def main(argv: list[str]) -> int:
             server.stop()
 
     load_after = Path("/proc/loadavg").read_text().split()[0]
-    report = summarise(args, groups, writers, measured, counters, backend,
+    database = seed.server_version(urls["main"])
+    if not args.keep:
+        for url in urls.values():
+            seed.drop(url)
+    report = summarise(args, groups, writers, measured, counters, database,
                        f"{load_before} before, {load_after} after")
     print()
     print(report["text"])
@@ -416,7 +419,7 @@ def ratio_median(measured: dict[str, Measured], top: str, bottom: str, attr: str
 
 def summarise(args: argparse.Namespace, groups: dict[str, list[Scenario]],
               writers: list[Scenario], measured: dict[str, Measured], counters: str,
-              backend: str, load: str) -> dict[str, str]:
+              database: str, load: str) -> dict[str, str]:
     info = machine()
     rows: list[tuple[str, str, str, str]] = []
     for sc in [sc for group in groups.values() for sc in group]:
@@ -458,12 +461,12 @@ def summarise(args: argparse.Namespace, groups: dict[str, list[Scenario]],
     rows.append(("article and reply counters after posting", counters, "consistent",
                  verdict(counters.startswith("consistent"))))
 
-    setup = (f"{backend}; gunicorn --workers {args.workers} --threads {args.threads} "
+    setup = (f"{database}; gunicorn --workers {args.workers} --threads {args.threads} "
              f"(sync workers); wrk -t1; medians of {args.runs} runs, each {args.seconds} x 1 s "
              f"per scenario, interleaved with the scenarios it is compared with; "
              f"rate limits off; load average {load}")
     head = (f"machine: nproc {info['nproc']}, {info['cpu']}, Python {info['python']}, "
-            f"SQLite {info['sqlite']}, {info['wrk']}, {info['date']}")
+            f"{info['wrk']}, {info['date']}")
     flags = " ".join(sys.argv[1:])
     command = (f"`.venv/bin/python benchmarks/run.py {flags}`" if flags else
                "`make bench` (= `.venv/bin/python benchmarks/run.py`)")

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask_migrate import upgrade
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from commentsvc import create_app, render
@@ -111,15 +111,31 @@ def migrated_app(database_url: str) -> Any:
     return app
 
 
-def _recreate_postgres_database(url: str) -> None:
-    from sqlalchemy import create_engine
-
+def _recreate_postgres_database(url: str, *, create: bool = True) -> None:
     parsed = make_url(url)
     admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+        if create:
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
     admin.dispose()
+
+
+def drop(database_url: str) -> None:
+    """Remove a benchmark database (SQLite files go with the temp dir)."""
+    if database_url.startswith("postgresql"):
+        _recreate_postgres_database(database_url, create=False)
+
+
+def server_version(database_url: str) -> str:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                return "PostgreSQL " + conn.scalar(text("SHOW server_version")).split()[0]
+            return "SQLite " + conn.scalar(text("SELECT sqlite_version()"))
+    finally:
+        engine.dispose()
 
 
 def seed(database_url: str, threads: dict[str, ThreadShape]) -> dict[str, int]:
