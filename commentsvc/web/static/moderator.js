@@ -1,0 +1,708 @@
+/* The moderator page: the admin API behind a few buttons and keys. No framework, no build.
+ *
+ * The API key lives in sessionStorage (this tab only) and travels as a bearer token to the
+ * admin API; it is never put in a URL. Every value from the API is written as text, except a
+ * comment's `html`, which the service sanitised when the comment was posted.
+ */
+(() => {
+  "use strict";
+
+  const API = document.body.dataset.api;
+  const DEFAULT_SITE = document.body.dataset.defaultSite || "default";
+  const STORE = { key: "commentsvc.moderator.key", site: "commentsvc.moderator.site" };
+  const PAST = {
+    approve: "approved", reject: "rejected", spam: "marked as spam", delete: "deleted",
+    pin: "pinned", unpin: "unpinned",
+  };
+  const SHORTCUTS = { a: "approve", r: "reject", s: "spam" };
+  const THREAD = {
+    close: { closed: true }, reopen: { closed: false },
+    premoderate: { premoderated: true }, postmoderate: { premoderated: false },
+  };
+
+  const $ = (selector, root = document) => root.querySelector(selector);
+  const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
+  const list = $("#comments");
+  const when = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+  const state = {
+    key: null, site: DEFAULT_SITE, view: "queue", status: "pending", filters: {},
+    comments: new Map(), cursor: null, auditCursor: null, selected: null, ticket: 0,
+    acting: false,
+  };
+
+  // --- talking to the API -------------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(status, code, message) {
+      super(message);
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  async function api(method, path, { query = {}, body, key = state.key } = {}) {
+    const url = new URL(API + path, location.href);
+    for (const [name, value] of Object.entries(query)) {
+      if (value !== null && value !== undefined && value !== "") url.searchParams.set(name, value);
+    }
+    const headers = { Authorization: `Bearer ${key}`, Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    let response;
+    try {
+      response = await fetch(url, {
+        method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: "omit", cache: "no-store",
+      });
+    } catch {
+      throw new ApiError(0, "network", "The server could not be reached. Try again.");
+    }
+    if (response.status === 204) return null;
+    const data = await response.json().catch(() => null);
+    if (!response.ok) {
+      const error = (data && data.error) || {};
+      throw new ApiError(response.status, error.code || "error",
+                         error.message || `The server answered ${response.status}.`);
+    }
+    return data;
+  }
+
+  // --- small helpers ------------------------------------------------------------------------
+
+  function say(text, isError = false) {
+    const status = $("#status");
+    status.classList.toggle("error", isError);
+    status.textContent = text;
+  }
+
+  function fail(error) {
+    if (error.status === 401 && state.key) signOut(error.message);
+    else say(error.message, true);
+  }
+
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+  function time(iso) {
+    const el = document.createElement("time");
+    el.dateTime = iso;
+    el.title = iso;
+    el.textContent = when.format(new Date(iso));
+    return el;
+  }
+
+  function cell(tr, content) {
+    const td = tr.insertCell();
+    if (content instanceof Node) td.append(content);
+    else td.textContent = content ?? "";
+    return td;
+  }
+
+  function expiresAt(seconds) {
+    return seconds ? new Date(Date.now() + Number(seconds) * 1000).toISOString() : undefined;
+  }
+
+  function change(entry) {
+    if (!entry.before_status && !entry.after_status) return "";
+    return `${entry.before_status || "–"} → ${entry.after_status || "–"}`;
+  }
+
+  function details(entry) {
+    return Object.entries(entry.details || {})
+      .filter(([, value]) => value !== null)
+      .map(([name, value]) => `${name}: ${value}`).join(", ");
+  }
+
+  // --- signing in and out -------------------------------------------------------------------
+
+  async function signIn(key) {
+    let sites = null;
+    try {
+      sites = (await api("GET", "/sites", { key })).sites.map((site) => site.key);
+    } catch (error) {
+      // 403 "admin_only": a valid moderator key, which may not list sites.
+      if (error.status !== 403) {
+        if (error.status === 401) sessionStorage.removeItem(STORE.key);
+        $("#sign-in-error").textContent = error.message;
+        return;
+      }
+    }
+    state.key = key;
+    sessionStorage.setItem(STORE.key, key);
+    $("#api-key").value = "";
+    $("#sign-in-error").textContent = "";
+    pickSite(sites);
+    $("#sign-in").hidden = true;
+    $("#workspace").hidden = false;
+    $("#session").hidden = false;
+    say(sites ? "Signed in with an admin key." : "Signed in with a moderator key.");
+    show(state.view);
+  }
+
+  function pickSite(sites) {
+    const stored = sessionStorage.getItem(STORE.site);
+    const [select, input] = [$("#site-select"), $("#site-input")];
+    select.closest("label").hidden = !sites;
+    input.closest("label").hidden = !!sites;
+    if (sites) {
+      select.replaceChildren(...sites.map((site) => new Option(site, site)));
+      state.site = [stored, DEFAULT_SITE].find((site) => sites.includes(site)) || sites[0] || "";
+      select.value = state.site;
+    } else {
+      state.site = stored || DEFAULT_SITE;
+      input.value = state.site;
+    }
+  }
+
+  function changeSite(site) {
+    site = site.trim();
+    if (!site || site === state.site) return;
+    state.site = site;
+    sessionStorage.setItem(STORE.site, site);
+    show(state.view);
+  }
+
+  function signOut(message = "") {
+    state.key = null;
+    state.ticket += 1;
+    sessionStorage.removeItem(STORE.key);
+    sessionStorage.removeItem(STORE.site);
+    list.replaceChildren();
+    $("#bans").replaceChildren();
+    $("#audit").replaceChildren();
+    state.comments.clear();
+    state.selected = null;
+    $("#workspace").hidden = true;
+    $("#session").hidden = true;
+    $("#sign-in").hidden = false;
+    $("#sign-in-error").textContent = message;
+    say(message ? "" : "Signed out.");
+    $("#api-key").focus();
+  }
+
+  // --- views --------------------------------------------------------------------------------
+
+  function show(view) {
+    state.view = view;
+    for (const button of $$("[data-view]")) {
+      if (button.dataset.view === view) button.setAttribute("aria-current", "page");
+      else button.removeAttribute("aria-current");
+    }
+    for (const name of ["queue", "bans", "audit"]) $(`#view-${name}`).hidden = name !== view;
+    if (view === "queue") loadQueue();
+    else if (view === "bans") loadBans();
+    else loadAudit();
+  }
+
+  // --- the queue ----------------------------------------------------------------------------
+
+  function queueLabel() {
+    return $(`[data-status="${state.status}"]`).textContent.trim();
+  }
+
+  async function loadQueue(more = false) {
+    const ticket = ++state.ticket;
+    list.setAttribute("aria-busy", "true");
+    try {
+      const data = await api("GET", "/comments", { query: {
+        site: state.site, status: state.status, ...state.filters,
+        cursor: more ? state.cursor : null,
+      } });
+      if (ticket !== state.ticket) return;
+      if (!more) {
+        list.replaceChildren();
+        state.comments.clear();
+        state.selected = null;
+      }
+      list.append(...data.comments.map(row));
+      state.cursor = data.next_cursor;
+      $("#queue-more").hidden = !state.cursor;
+      $("#queue-empty").hidden = list.children.length > 0;
+      updateBulk();
+      const n = data.comments.length;
+      const filtered = Object.keys(state.filters).length ? " matching the filters" : "";
+      say(more ? `${plural(n, "more comment")} loaded.`
+        : `${queueLabel()}: ${plural(n, "comment")}${filtered}${state.cursor ? ", more to load" : ""}.`);
+    } catch (error) {
+      if (ticket === state.ticket) fail(error);
+    } finally {
+      if (ticket === state.ticket) list.setAttribute("aria-busy", "false");
+    }
+  }
+
+  function belongs(comment) {
+    return state.status === "flagged" ? comment.flag_count > 0 : comment.status === state.status;
+  }
+
+  function row(comment) {
+    const li = $("#comment-template").content.firstElementChild.cloneNode(true);
+    const name = comment.author.name || "Anonymous";
+    state.comments.set(comment.id, comment);
+    li.dataset.id = comment.id;
+    const meta = $(".meta", li);
+    meta.id = `comment-${comment.id}-meta`;
+    li.setAttribute("aria-labelledby", meta.id);
+    $(".pick", li).setAttribute("aria-label", `Select comment ${comment.id} by ${name}`);
+    $(".author", li).textContent = name;
+
+    const reader = $(".reader", li);
+    reader.hidden = !comment.author.reader;
+    if (comment.author.reader) {
+      reader.textContent = `reader ${comment.author.reader.slice(0, 8)}…`;
+      reader.title = `Show comments by reader ${comment.author.reader}`;
+      reader.setAttribute("aria-label", reader.title);
+    }
+    const article = $(".article", li);
+    article.textContent = comment.article_title
+      ? `${comment.article_title} (${comment.article})` : comment.article;
+    article.title = `Show comments on ${comment.article} and pick it for thread settings`;
+    $(".created", li).replaceWith(time(comment.created_at));
+    const status = $(".status", li);
+    status.textContent = comment.status;
+    status.classList.add(`status-${comment.status}`);
+    $(".pinned", li).hidden = !comment.pinned;
+
+    const reason = $(".reason", li);
+    reason.hidden = !comment.moderation_reason;
+    $(".text", reason).textContent = comment.moderation_reason || "";
+
+    const flags = $(".flags", li);
+    flags.hidden = !comment.flag_count;
+    $(".label", flags).textContent = `${plural(comment.flag_count, "open report")}:`;
+    $("ul", flags).replaceChildren(...comment.flags.map((flag) => {
+      const item = document.createElement("li");
+      const why = document.createElement("strong");
+      why.textContent = flag.reason;
+      item.append(why, flag.note ? ` — ${flag.note}` : "");
+      return item;
+    }));
+
+    // Sanitised by the service on write (nh3 allowlist): safe to show as HTML.
+    $(".body", li).innerHTML = comment.html || "<p><em>(no text)</em></p>";
+    $(".source pre", li).textContent = comment.body_source;
+    const history = $(".history", li);
+    history.hidden = !comment.history.length;
+    $("ol", history).replaceChildren(...comment.history.map((entry) => {
+      const item = document.createElement("li");
+      const parts = [entry.actor, entry.action, change(entry), entry.reason].filter(Boolean);
+      item.append(time(entry.created_at), ` ${parts.join(" · ")}`);
+      return item;
+    }));
+
+    const actions = $(".actions", li);
+    actions.setAttribute("aria-label", `Actions on comment ${comment.id}`);
+    const hide = {
+      approve: comment.status === "approved", reject: comment.status === "rejected",
+      spam: comment.status === "spam", delete: comment.status === "deleted",
+      pin: comment.pinned || comment.root_id !== null, unpin: !comment.pinned,
+    };
+    for (const button of $$("[data-action]", actions)) button.hidden = hide[button.dataset.action];
+    li.classList.toggle("selected", state.selected === comment.id);
+    return li;
+  }
+
+  const rowOf = (id) => list.querySelector(`li[data-id="${id}"]`);
+  const rows = () => $$(":scope > li", list);
+
+  function select(li, focus = true) {
+    if (!li) return;
+    for (const other of $$(".selected", list)) {
+      other.classList.remove("selected");
+      other.removeAttribute("aria-current");
+    }
+    li.classList.add("selected");
+    li.setAttribute("aria-current", "true");
+    state.selected = Number(li.dataset.id);
+    if (focus) {
+      li.focus();
+      li.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  async function move(step) {
+    const all = rows();
+    const at = all.findIndex((li) => Number(li.dataset.id) === state.selected);
+    if (step > 0 && at === all.length - 1 && state.cursor) {
+      await loadQueue(true);
+      return select(rows()[at + 1]);
+    }
+    select(all[at < 0 ? 0 : Math.min(Math.max(at + step, 0), all.length - 1)]);
+  }
+
+  function picked() {
+    return rows().filter((li) => $(".pick", li).checked).map((li) => Number(li.dataset.id));
+  }
+
+  function updateBulk() {
+    const total = rows().length;
+    const n = picked().length;
+    $("#selected-count").textContent = `${n} selected`;
+    for (const button of $$("[data-bulk]")) button.disabled = n === 0;
+    const all = $("#select-all");
+    all.checked = n > 0 && n === total;
+    all.indeterminate = n > 0 && n < total;
+  }
+
+  async function act(ids, action) {
+    // One decision at a time: a second key press must not land on the comment just decided.
+    if (!ids.length || state.acting) return;
+    state.acting = true;
+    const reason = $("#reason").value.trim();
+    const hadFocus = list.contains(document.activeElement);
+    try {
+      const data = ids.length === 1
+        ? await api("POST", `/comments/${ids[0]}/moderate`, { body: { action, reason } })
+        : await api("POST", "/comments/moderate", { body: { ids, action, reason } });
+      $("#reason").value = "";
+      applyResults(data.comments, hadFocus);
+      say(ids.length === 1 ? `Comment ${ids[0]} ${PAST[action]}.`
+        : `${plural(ids.length, "comment")} ${PAST[action]}.`);
+    } catch (error) {
+      fail(error);
+    } finally {
+      state.acting = false;
+    }
+  }
+
+  // Moderated comments leave a queue they no longer belong to; the selection moves on.
+  function applyResults(comments, hadFocus) {
+    const at = rows().findIndex((li) => Number(li.dataset.id) === state.selected);
+    let lostSelection = false;
+    for (const comment of comments) {
+      const old = rowOf(comment.id);
+      if (!old) continue;
+      if (belongs(comment)) {
+        const fresh = row(comment);
+        $(".pick", fresh).checked = $(".pick", old).checked;
+        const focused = old.contains(document.activeElement);
+        old.replaceWith(fresh);
+        if (focused) select(fresh);
+      } else {
+        lostSelection ||= state.selected === comment.id;
+        state.comments.delete(comment.id);
+        old.remove();
+      }
+    }
+    if (lostSelection) {
+      state.selected = null;
+      const left = rows();
+      if (left.length) select(left[Math.min(at, left.length - 1)], hadFocus);
+      else if (hadFocus) $("#select-all").focus();
+    }
+    $("#queue-empty").hidden = rows().length > 0;
+    updateBulk();
+  }
+
+  function filterBy(name, value) {
+    const form = $("#filters");
+    form.elements[name].value = value;
+    form.requestSubmit();
+  }
+
+  // --- bans ---------------------------------------------------------------------------------
+
+  async function loadBans() {
+    const ticket = ++state.ticket;
+    try {
+      const { bans } = await api("GET", "/bans", { query: { site: state.site, limit: 200 } });
+      if (ticket !== state.ticket) return;
+      $("#bans").replaceChildren(...bans.map(banRow));
+      $("#bans-empty").hidden = bans.length > 0;
+      say(`${plural(bans.length, "ban")} on ${state.site}.`);
+    } catch (error) {
+      if (ticket === state.ticket) fail(error);
+    }
+  }
+
+  function banRow(ban) {
+    const tr = document.createElement("tr");
+    tr.dataset.id = ban.id;
+    cell(tr, ban.kind);
+    const hash = document.createElement("code");
+    hash.textContent = `${ban.value_hash.slice(0, 12)}…`;
+    hash.title = ban.value_hash;
+    cell(tr, hash);
+    cell(tr, ban.reason);
+    const expired = ban.expires_at && new Date(ban.expires_at) <= new Date();
+    cell(tr, ban.expires_at ? time(ban.expires_at) : "never")
+      .append(expired ? " (expired)" : "");
+    cell(tr, ban.created_by);
+    cell(tr, time(ban.created_at));
+    const lift = document.createElement("button");
+    lift.type = "button";
+    lift.className = "lift";
+    lift.textContent = "Lift";
+    lift.setAttribute("aria-label", `Lift ban ${ban.id} (${ban.kind})`);
+    cell(tr, lift);
+    return tr;
+  }
+
+  async function liftBan(tr) {
+    try {
+      await api("DELETE", `/bans/${tr.dataset.id}`);
+      tr.remove();
+      $("#bans-empty").hidden = $("#bans").rows.length > 0;
+      say(`Ban ${tr.dataset.id} lifted.`);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  async function banValue(form) {
+    const kind = form.elements.kind.value;
+    const body = {
+      site: state.site, [kind]: form.elements.value.value.trim(),
+      reason: form.elements.reason.value.trim(), expires_at: expiresAt(form.elements.expires.value),
+    };
+    try {
+      await api("POST", "/bans", { body });
+      form.reset();
+      await loadBans();
+      say(`Banned that ${form.elements.kind.selectedOptions[0].textContent.toLowerCase()}.`);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  let banning = null;
+
+  function openBan(id) {
+    const comment = state.comments.get(id);
+    const dialog = $("#ban-dialog");
+    const form = $("#ban-form");
+    form.reset();
+    banning = id;
+    $("#ban-title").textContent =
+      `Ban the author of comment ${id} (${comment.author.name || "Anonymous"})`;
+    const [reader, ip] = [$("[value=reader]", form), $("[value=ip]", form)];
+    reader.disabled = !comment.author.reader;
+    reader.checked = !!comment.author.reader;
+    ip.disabled = !comment.author.has_ip;
+    $(".error", form).textContent = "";
+    dialog.showModal();
+  }
+
+  async function ban(form) {
+    const by = $$("[name=by]:checked", form).map((box) => box.value);
+    const error = $(".error", form);
+    if (!by.length) {
+      error.textContent = "Choose what to ban: the reader id, the IP address or both.";
+      return;
+    }
+    const rejecting = form.elements.reject_comments.checked;
+    const body = {
+      site: state.site, comment_id: banning, by, reason: form.elements.reason.value.trim(),
+      expires_at: expiresAt(form.elements.expires.value), reject_comments: rejecting,
+    };
+    try {
+      await api("POST", "/bans", { body });
+    } catch (failure) {
+      error.textContent = failure.message;
+      return;
+    }
+    const id = banning;
+    $("#ban-dialog").close();
+    if (rejecting) {
+      await loadQueue();
+      select(rowOf(id) || rows()[0]);
+    }
+    say(`The author of comment ${id} is banned by ${by.join(" and ")}` +
+        `${rejecting ? "; their comments were rejected" : ""}.`);
+  }
+
+  // --- threads ------------------------------------------------------------------------------
+
+  async function setThread(what) {
+    const input = $("#thread-article");
+    const article = input.value.trim();
+    if (!article) {
+      say("Give the article id of the thread first.", true);
+      input.focus();
+      return;
+    }
+    try {
+      const thread = await api("PATCH", "/articles", {
+        query: { site: state.site, article }, body: THREAD[what],
+      });
+      const text = `${thread.id}: ${thread.closed ? "closed" : "open"}, ` +
+        `${thread.premoderated ? "premoderated" : "not premoderated"}, ` +
+        `${plural(thread.comment_count, "published comment")}.`;
+      $("#thread-result").textContent = text;
+      say(`Thread ${text}`);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  // --- audit log ----------------------------------------------------------------------------
+
+  async function loadAudit(more = false) {
+    const ticket = ++state.ticket;
+    try {
+      const data = await api("GET", "/audit", { query: {
+        site: state.site, cursor: more ? state.auditCursor : null,
+      } });
+      if (ticket !== state.ticket) return;
+      const body = $("#audit");
+      if (!more) body.replaceChildren();
+      body.append(...data.entries.map((entry) => {
+        const tr = document.createElement("tr");
+        cell(tr, time(entry.created_at));
+        cell(tr, entry.actor);
+        cell(tr, entry.action);
+        cell(tr, entry.comment_id ?? "");
+        cell(tr, change(entry));
+        cell(tr, entry.reason);
+        cell(tr, details(entry));
+        return tr;
+      }));
+      state.auditCursor = data.next_cursor;
+      $("#audit-more").hidden = !state.auditCursor;
+      $("#audit-empty").hidden = body.rows.length > 0;
+      const n = data.entries.length;
+      say(`Audit log: ${n} ${more ? "more " : ""}${n === 1 ? "entry" : "entries"} loaded.`);
+    } catch (error) {
+      if (ticket === state.ticket) fail(error);
+    }
+  }
+
+  // --- keyboard -----------------------------------------------------------------------------
+
+  function typing(target) {
+    if (target.isContentEditable || target.closest("textarea, select")) return true;
+    return target.matches("input") && !["checkbox", "radio", "button"].includes(target.type);
+  }
+
+  function onKey(event) {
+    if (!state.key || event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) {
+      return;
+    }
+    const shortcuts = $("#shortcuts");
+    if (event.key === "?" && !$("#ban-dialog").open && !typing(event.target)) {
+      event.preventDefault();
+      if (shortcuts.open) shortcuts.close();
+      else shortcuts.showModal();
+      return;
+    }
+    if (state.view !== "queue" || typing(event.target) || $("dialog[open]")) return;
+    const selected = state.selected === null ? null : rowOf(state.selected);
+    if (event.key === "j" || event.key === "k") {
+      move(event.key === "j" ? 1 : -1);
+    } else if (SHORTCUTS[event.key]) {
+      if (selected) act([state.selected], SHORTCUTS[event.key]);
+      else say("Select a comment first: press j.", true);
+    } else if (event.key === "x") {
+      if (!selected) return;
+      const box = $(".pick", selected);
+      box.checked = !box.checked;
+      updateBulk();
+    } else {
+      return;
+    }
+    event.preventDefault();
+  }
+
+  // --- wiring -------------------------------------------------------------------------------
+
+  $("#sign-in-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const key = $("#api-key").value.trim();
+    if (key) signIn(key);
+  });
+  $("#sign-out").addEventListener("click", () => signOut());
+  $("#site-select").addEventListener("change", (event) => changeSite(event.target.value));
+  $("#site-input").addEventListener("change", (event) => changeSite(event.target.value));
+  $("#site-input").addEventListener("keydown", (event) => {
+    if (event.key === "Enter") changeSite(event.target.value);
+  });
+  for (const button of $$("[data-view]")) {
+    button.addEventListener("click", () => show(button.dataset.view));
+  }
+
+  for (const tab of $$("[data-status]")) {
+    tab.addEventListener("click", () => {
+      state.status = tab.dataset.status;
+      for (const other of $$("[data-status]")) {
+        other.setAttribute("aria-pressed", String(other === tab));
+      }
+      $("#queue-title").textContent = `${queueLabel()} comments`;
+      loadQueue();
+    });
+  }
+  $("#filters").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.target;
+    state.filters = Object.fromEntries(["article", "author", "q"]
+      .map((name) => [name, form.elements[name].value.trim()]).filter(([, value]) => value));
+    loadQueue();
+  });
+  $("#filters").addEventListener("reset", () => {
+    state.filters = {};
+    loadQueue();
+  });
+  $("#queue-more").addEventListener("click", () => loadQueue(true));
+  $("#select-all").addEventListener("change", (event) => {
+    for (const box of $$(".pick", list)) box.checked = event.target.checked;
+    updateBulk();
+  });
+  for (const button of $$("[data-bulk]")) {
+    button.addEventListener("click", () => act(picked(), button.dataset.bulk));
+  }
+
+  list.addEventListener("focusin", (event) => {
+    const li = event.target.closest("li.comment");
+    if (li && Number(li.dataset.id) !== state.selected) select(li, false);
+  });
+  list.addEventListener("change", (event) => {
+    if (event.target.matches(".pick")) updateBulk();
+  });
+  list.addEventListener("click", (event) => {
+    const li = event.target.closest("li.comment");
+    if (!li) return;
+    const id = Number(li.dataset.id);
+    const comment = state.comments.get(id);
+    const button = event.target.closest("button");
+    if (!button) {
+      if (!event.target.closest("a, input, summary, pre")) select(li);
+    } else if (button.dataset.action) {
+      act([id], button.dataset.action);
+    } else if (button.matches(".ban")) {
+      openBan(id);
+    } else if (button.matches(".article")) {
+      $("#thread-article").value = comment.article;
+      filterBy("article", comment.article);
+    } else if (button.matches(".reader")) {
+      filterBy("author", comment.author.reader);
+    }
+  });
+
+  for (const button of $$("[data-thread]")) {
+    button.addEventListener("click", () => setThread(button.dataset.thread));
+  }
+  $("#thread-form").addEventListener("submit", (event) => event.preventDefault());
+
+  $("#bans").addEventListener("click", (event) => {
+    const lift = event.target.closest("button.lift");
+    if (lift) liftBan(lift.closest("tr"));
+  });
+  $("#ban-value-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    banValue(event.target);
+  });
+  $("#ban-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    ban(event.target);
+  });
+  $("#ban-dialog").addEventListener("close", () => {
+    const li = rowOf(banning);
+    if (li) select(li);
+  });
+  $("#audit-more").addEventListener("click", () => loadAudit(true));
+  for (const button of $$("dialog [data-close]")) {
+    button.addEventListener("click", () => button.closest("dialog").close());
+  }
+  document.addEventListener("keydown", onKey);
+
+  const stored = sessionStorage.getItem(STORE.key);
+  if (stored) signIn(stored);
+  else $("#api-key").focus();
+})();
