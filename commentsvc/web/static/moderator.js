@@ -261,8 +261,11 @@
     status.classList.add(`status-${comment.status}`);
     $(".pinned", li).hidden = !comment.pinned;
 
+    // The latest reason wins: a rule's when it held the comment, a moderator's once one acted.
     const reason = $(".reason", li);
+    const said = comment.history.findLast((entry) => entry.reason === comment.moderation_reason);
     reason.hidden = !comment.moderation_reason;
+    $(".label", reason).textContent = said && said.actor !== "rules" ? "Reason:" : "Rule:";
     $(".text", reason).textContent = comment.moderation_reason || "";
 
     const flags = $(".flags", li);
@@ -477,6 +480,7 @@
     reader.disabled = !comment.author.reader;
     reader.checked = !!comment.author.reader;
     ip.disabled = !comment.author.has_ip;
+    ip.checked = !reader.checked && comment.author.has_ip;
     $(".error", form).textContent = "";
     dialog.showModal();
   }
