@@ -413,7 +413,7 @@ article{border-radius:6px;scroll-margin:4em}
       try {
         const { data } = await this.req("GET", this.query(this.next));
         if (this.dead) return;
-        const fresh = data.comments.filter((c) => !this.nodes.has(c.id));
+        const fresh = data.comments.filter((c) => this.isNew(c));
         for (const c of fresh) this.tree(c, this.list);
         this.next = data.next_cursor;
         btn.hidden = !this.next;
@@ -441,7 +441,7 @@ article{border-radius:6px;scroll-margin:4em}
         if (this.dead) return;
         let first = null;
         for (const c of data.comments) {
-          if (this.nodes.has(c.id)) continue;
+          if (!this.isNew(c)) continue;
           this.parentOf.set(c.id, c.parent_id);
           const holder = this.holder(c.parent_id, c.depth) || n;
           const added = this.tree(c, holder.kids);
@@ -457,6 +457,12 @@ article{border-radius:6px;scroll-margin:4em}
       } finally {
         btn.disabled = false;
       }
+    }
+
+    // Not on screen yet, or only as our own copy that a moderator has since approved.
+    isNew(c) {
+      const n = this.nodes.get(c.id);
+      return !n || (n.pending && c.status === "approved");
     }
 
     // The rendered comment that a reply at `depth` belongs under: its parent, or, when the
@@ -497,6 +503,9 @@ article{border-radius:6px;scroll-margin:4em}
     comment(c, depth, pending) {
       const old = this.nodes.get(c.id);
       if (old) old.el.remove();
+      if (old && old.pending && !pending) {
+        store.set(this.pendingKey, this.pendingList().filter((p) => p.c.id !== c.id));
+      }
       this.parentOf.set(c.id, c.parent_id);
       this.maxDepth = Math.max(this.maxDepth, depth);
       const n = { c, depth, pending: !!pending, remaining: 0 };
