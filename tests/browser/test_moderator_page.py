@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from importlib.resources import files
 
@@ -11,6 +12,7 @@ from playwright.sync_api import expect
 
 from tests.browser.moderator_support import (
     ARTICLE,
+    add_comments,
     add_site,
     comment,
     comments,
@@ -86,6 +88,35 @@ def test_a_held_comment_shows_its_rule_and_the_keyboard_approves_it_into_the_wid
     reader.goto(server.url + HOME)
     expect(loaded(reader).locator("article", has_text="Wait for the moderator, please")
            ).to_be_visible()
+
+
+def test_filters_narrow_the_queue_by_article_author_and_text(page, server):
+    add_comments(server, ["About the library", "About the harbour"])
+    add_comments(server, ["About the library, elsewhere"], article="other-story")
+    sign_in(page, server, make_key(server))
+    queue(page, "Approved")
+    expect(comments(page)).to_have_count(3)
+    filters = page.get_by_role("search", name="Filter comments")
+    filters.get_by_label("Text").fill("library")
+    filters.get_by_label("Article").fill(ARTICLE)
+    filters.get_by_role("button", name="Filter").click()
+    expect(comments(page)).to_have_text([re.compile("About the library")])
+    filters.get_by_role("button", name="Clear").click()
+    expect(comments(page)).to_have_count(3)
+    comments(page).filter(has_text="About the harbour").get_by_role(
+        "button", name=re.compile("Show comments by reader")).click()
+    expect(comments(page)).to_have_count(1)
+    expect(comments(page)).to_contain_text("About the harbour")
+
+
+def test_load_more_pages_through_a_long_queue(page, server):
+    add_comments(server, [f"Comment {n} of many" for n in range(52)])
+    sign_in(page, server, make_key(server))
+    queue(page, "Approved")
+    expect(comments(page)).to_have_count(50)
+    page.get_by_role("button", name="Load more").click()
+    expect(comments(page)).to_have_count(52)
+    expect(page.get_by_role("button", name="Load more")).to_be_hidden()
 
 
 def test_select_all_and_reject_rejects_every_comment_in_the_queue(page, server):
