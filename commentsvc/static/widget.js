@@ -143,11 +143,11 @@ article{border-radius:6px;scroll-margin:4em}
 .badge{font-size:.8em;border-radius:99px;padding:.1em .6em;background:var(--hl);color:var(--fg)}
 .body,.actions,.slot{margin-left:calc(36px + .6em)}
 .body{margin-top:.3em}
-.body p,.body ul,.body ol,.body blockquote,.body pre{margin:.4em 0}
-.body blockquote{border-left:3px solid var(--line);margin-left:0;padding-left:.8em;color:var(--muted)}
-.body pre{background:var(--surface);padding:.6em;overflow:auto;border-radius:6px}
-.body code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em}
-.body a{color:var(--accent)}
+.md p,.md ul,.md ol,.md blockquote,.md pre{margin:.4em 0}
+.md blockquote{border-left:3px solid var(--line);margin-left:0;padding-left:.8em;color:var(--muted)}
+.md pre{background:var(--surface);padding:.6em;overflow:auto;border-radius:6px}
+.md code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em}
+.md a{color:var(--accent)}
 .gone{font-style:italic;color:var(--muted)}
 .actions{display:flex;gap:.7em;align-items:center;flex-wrap:wrap;font-size:.9em;margin-top:.2em}
 .slot form{margin:.6em 0 .4em}
@@ -510,7 +510,7 @@ article{border-radius:6px;scroll-margin:4em}
       this.maxDepth = Math.max(this.maxDepth, depth);
       const n = { c, depth, pending: !!pending, remaining: 0 };
       n.head = h("div", { class: "head" });
-      n.body = h("div", { class: "body" });
+      n.body = h("div", { class: "body md" });
       n.actions = h("div", { class: "actions" });
       n.slot = h("div", { class: "slot" });
       n.kids = h("div", { class: "kids" });
@@ -603,7 +603,7 @@ article{border-radius:6px;scroll-margin:4em}
           if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); f.form.requestSubmit(); }
           if (e.key === "Escape" && f.cancel) f.cancel.click();
         } });
-      f.preview = h("div", { class: "preview body", hidden: true });
+      f.preview = h("div", { class: "preview md", hidden: true });
       f.previewBtn = h("button", { type: "button", class: "btn", "aria-pressed": "false", text: t("preview"),
         onclick: () => this.togglePreview(f) });
       if (kind !== "edit" && !this.o.auth) {
