@@ -34,6 +34,8 @@ def test_a_comment_and_a_reply_are_still_there_after_a_reload(page, server):
 
     first = post(root, "First! The reading room sounds **lovely**.", name="Ada")
     expect(first.locator(":scope > .body strong")).to_have_text("lovely")
+    expect(first.locator(":scope > .head time")).to_have_text("now")
+    expect(first.locator(":scope > .head time")).to_have_attribute("title", re.compile(r"\d{4}"))
     expect(root.locator(".sr[aria-live]")).to_have_text("Your comment was posted.")
     answer = reply(root, first, "Agreed, see you there.")
     expect(root.locator("h2 .count")).to_have_text("2 comments")
