@@ -21,7 +21,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import sync_playwright
 from sqlalchemy import select
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from commentsvc import create_app
 from commentsvc.extensions import db, limiter
@@ -48,6 +48,13 @@ class OffsetClock:
         return datetime.now(UTC) + self.offset
 
 
+class QuietHandler(WSGIRequestHandler):
+    """No access log: a test run makes thousands of requests; failures show what matters."""
+
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
 @dataclass
 class LiveServer:
     url: str
@@ -70,7 +77,7 @@ def live_server(database_url: str, migrated: dict) -> Iterator[LiveServer]:
         COMMENTSVC_RATELIMIT_POST_IP="10000/minute",
         COMMENTSVC_RATELIMIT_READ_IP="100000/minute",
     ))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
