@@ -390,6 +390,7 @@ article{border-radius:6px;scroll-margin:4em}
       if (this.dead) return false;
       this.status.hidden = true;
       this.list.removeAttribute("aria-busy");
+      for (const [id, n] of this.nodes) if (n.reply) this.drafts[id] = n.reply.ta.value;
       this.list.replaceChildren();
       this.nodes.clear();
       this.notice.hidden = !linked;
@@ -450,7 +451,7 @@ article{border-radius:6px;scroll-margin:4em}
         n.cursor = data.next_cursor;
         n.remaining = n.cursor ? Math.max(1, n.remaining - data.comments.length) : 0;
         this.moreReplies(n);
-        if (first && btn === D.activeElement) first.el.focus();
+        if (first && btn === this.shadow.activeElement) first.el.focus();
         this.announce(this.t("loaded", { n: data.comments.length }));
       } catch (e) {
         if (!this.dead) this.announce(this.errorText(e));
@@ -562,7 +563,8 @@ article{border-radius:6px;scroll-margin:4em}
     }
 
     ago(date) {
-      const s = (date - Date.now()) / 1000, abs = Math.abs(s);
+      // A service clock a little ahead of the reader's must not say "in 1 minute".
+      const s = Math.min(0, (date - Date.now()) / 1000), abs = -s;
       for (const [unit, size] of TIME_UNITS) if (abs >= size) return this.rtf.format(Math.trunc(s / size), unit);
       return this.rtf.format(0, "second");
     }
