@@ -18,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     or_,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -73,6 +74,8 @@ class Article(db.Model):
     premoderated: Mapped[bool] = mapped_column(Boolean, default=False)
     # Approved comments, replies included; kept exact in the transaction of every write.
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped by every change a reader could see: cached thread pages are keyed by it.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_comment_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -91,6 +94,9 @@ class Comment(db.Model):
         Index("ix_comment_flags", "flag_count", "id"),
         # The repeated-post rule looks up a reader's or an address's recent comments.
         Index("ix_comment_ip_recent", "ip_hash", "created_at"),
+        # Pins are rare: the first page finds them without walking every top-level comment.
+        Index("ix_comment_pinned", "article_id", "id", sqlite_where=text("pinned"),
+              postgresql_where=text("pinned")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -115,6 +121,8 @@ class Comment(db.Model):
     score: Mapped[int] = mapped_column(Integer, default=0)
     # Visible direct replies; a removed comment stays in the thread while this is above zero.
     reply_count: Mapped[int] = mapped_column(Integer, default=0)
+    # On a top-level comment: visible replies at any depth beneath it.
+    descendant_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Open reports from readers; moderating the comment closes them.

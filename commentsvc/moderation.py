@@ -76,6 +76,7 @@ def _apply(session: Session, comment: Comment, site_id: int, action: str, reason
         if comment.root_id is not None:
             raise Invalid("ids", f"comment {comment.id} is a reply; only top-level comments pin")
         comment.pinned = PIN_ACTIONS[action]
+        counters.thread_changed(session, comment.article_id)
     else:
         comment.status = STATUS_ACTIONS[action]
         comment.moderation_reason = reason or comment.moderation_reason
@@ -116,6 +117,7 @@ def set_thread(session: Session, config: ServiceConfig, moderator: Moderator, si
                (("closed", closed), ("premoderated", premoderated)) if value is not None}
     for name, value in changes.items():
         setattr(article, name, value)
+    counters.thread_changed(session, article.id)
     audit.record(session, site_id=site.id, actor=moderator.actor, action="thread_settings",
                  reason=f"article {article_key}", details=changes, now=now)
     session.commit()

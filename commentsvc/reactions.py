@@ -8,10 +8,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from commentsvc import moderation
+from commentsvc import counters, moderation
 from commentsvc.errors import Conflict, Forbidden, NotFound, Unauthorized
 from commentsvc.identity import Reader
-from commentsvc.models import APPROVED, Article, Comment, Flag, Vote
+from commentsvc.models import APPROVED, Article, Comment, Flag, Site, Vote
 from commentsvc.sites import ServiceConfig, SiteSettings
 
 
@@ -52,6 +52,7 @@ def vote(session: Session, config: ServiceConfig, reader: Reader, comment_id: in
         session.execute(update(Comment).where(Comment.id == comment.id)
                         .values(score=Comment.score + (value - previous)),
                         execution_options={"synchronize_session": False})
+        counters.thread_changed(session, comment.article_id)
     try:
         session.commit()
     except IntegrityError as exc:  # the same reader voting twice at the same moment
@@ -88,3 +89,14 @@ def flag(session: Session, config: ServiceConfig, reader: Reader, comment_id: in
         session.rollback()
         raise Conflict("you have reported this comment already", code="already_flagged") from exc
     return comment.flag_count
+
+
+def own_votes(session: Session, site_key: str, article_key: str,
+              reader_key: str | None) -> dict[str, int]:
+    if not reader_key:
+        return {}
+    rows = session.execute(
+        select(Vote.comment_id, Vote.value).join(Comment).join(Article).join(Site)
+        .where(Site.key == site_key, Article.key == article_key, Vote.reader_hash == reader_key)
+    )
+    return {str(comment_id): value for comment_id, value in rows}

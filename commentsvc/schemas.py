@@ -58,6 +58,11 @@ class ThreadQuery(Schema):
     cursor = fields.String(load_default=None)
 
 
+class ArticleRef(Schema):
+    site = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    article = fields.String(required=True, validate=validate.Length(min=1, max=ARTICLE_MAX))
+
+
 class RepliesQuery(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     cursor = fields.String(load_default=None)
@@ -127,7 +132,6 @@ class CommentOut(Schema):
     score = fields.Integer(attribute="comment.score")
     reply_count = fields.Integer(attribute="comment.reply_count")
     pinned = fields.Boolean(attribute="comment.pinned")
-    my_vote = fields.Integer(metadata={"description": "this reader's vote: 1, -1 or 0"})
     replies = fields.List(fields.Nested(lambda: CommentOut()))
     replies_cursor = fields.String(allow_none=True)
     replies_remaining = fields.Integer()
@@ -183,6 +187,11 @@ class RepliesOut(Schema):
 
 class VoteIn(Schema):
     value = fields.Integer(required=True, strict=True, validate=validate.OneOf([-1, 0, 1]))
+
+
+class OwnVotesOut(Schema):
+    votes = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                        metadata={"description": "comment id -> 1 or -1"})
 
 
 class VoteOut(Schema):

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, union_all
+from sqlalchemy.orm import Session, lazyload
 
 from commentsvc import cursors
 from commentsvc.cursors import Order
 from commentsvc.errors import NotFound
-from commentsvc.models import Article, Comment, Site, Vote
+from commentsvc.models import Article, Comment, Site
 from commentsvc.sites import ServiceConfig, SiteSettings, get_site
 
 SORTS = ("oldest", "newest", "top")
@@ -32,7 +32,6 @@ class Node:
     replies_cursor: str | None = None
     replies_remaining: int = 0
     thread_cursor: str | None = None
-    my_vote: int = 0
 
 
 @dataclass
@@ -61,19 +60,42 @@ class RepliesPage:
 MAX_PINNED = 10
 
 
-def thread_page(session: Session, config: ServiceConfig, site_key: str, article_key: str, *,
-                sort: str = "oldest", limit: int = 20, cursor: str | None = None,
-                replies: int = REPLIES_PER_COMMENT, reader_key: str | None = None) -> Page:
+@dataclass(frozen=True)
+class Head:
+    """What a thread page is about: its site, settings and article (None before any comment)."""
+
+    site: Site
+    settings: SiteSettings
+    article: Article | None
+    article_key: str
+
+    @property
+    def version(self) -> tuple[int, int] | None:
+        """Changes whenever anything shown on the thread's pages changes."""
+        return (self.article.id, self.article.version) if self.article else None
+
+
+def thread_head(session: Session, config: ServiceConfig, site_key: str,
+                article_key: str) -> Head:
+    row = session.execute(
+        select(Site, Article)
+        .outerjoin(Article, (Article.site_id == Site.id) & (Article.key == article_key))
+        .where(Site.key == site_key)
+        .options(lazyload(Article.site))  # the site is right here; no inner eager join
+    ).first()
+    if row is None:
+        raise NotFound(f"no site called {site_key!r}", code="site_not_found")
+    site, article = row
+    return Head(site, SiteSettings.of(site, config), article, article_key)
+
+
+def thread_page(session: Session, head: Head, *, sort: str = "oldest", limit: int = 20,
+                cursor: str | None = None, replies: int = REPLIES_PER_COMMENT) -> Page:
     order = ORDERS[sort]
     after = cursors.decode(cursor, order) if cursor else None
-    site = get_site(session, site_key)
-    depth_cap = SiteSettings.of(site, config).display_depth
-    article = session.scalar(
-        select(Article).where(Article.site_id == site.id, Article.key == article_key)
-    )
+    article = head.article
     if article is None:
-        view = ArticleView(site.key, article_key, None, None, False, 0)
-        return Page(view, [], None)
+        return Page(ArticleView(head.site.key, head.article_key, None, None, False, 0), [], None)
     top_level = select(Comment).where(
         Comment.article_id == article.id, Comment.root_id.is_(None), Comment.visible()
     )
@@ -83,17 +105,14 @@ def thread_page(session: Session, config: ServiceConfig, site_key: str, article_
     rows, next_cursor = cursors.page(session, top_level.where(~Comment.pinned), order, limit,
                                      after)
     nodes = [Node(c, 0) for c in [*pinned, *rows]]
-    _attach_first_replies(session, nodes, depth_cap, replies)
-    if reader_key:
-        _mark_own_votes(session, nodes, reader_key)
-    view = ArticleView(site.key, article.key, article.title or None, article.url or None,
+    _attach_first_replies(session, nodes, head.settings.display_depth, replies)
+    view = ArticleView(head.site.key, article.key, article.title or None, article.url or None,
                        article.closed, article.comment_count)
     return Page(view, nodes, next_cursor)
 
 
 def replies_page(session: Session, config: ServiceConfig, comment_id: int, *,
-                 limit: int = 20, cursor: str | None = None,
-                 reader_key: str | None = None) -> RepliesPage:
+                 limit: int = 20, cursor: str | None = None) -> RepliesPage:
     """Replies under a comment at any depth, oldest first, flat: `parent_id` places each."""
     after = cursors.decode(cursor, ORDERS["oldest"]) if cursor else None
     parent = _visible_comment(session, comment_id)
@@ -106,10 +125,7 @@ def replies_page(session: Session, config: ServiceConfig, comment_id: int, *,
         query = query.where(Comment.root_id == parent.root_id,
                             Comment.ancestry.startswith(prefix, autoescape=True))
     rows, next_cursor = cursors.page(session, query, ORDERS["oldest"], limit, after)
-    nodes = [Node(c, min(c.depth, depth_cap)) for c in rows]
-    if reader_key:
-        _mark_own_votes(session, nodes, reader_key)
-    return RepliesPage(nodes, next_cursor)
+    return RepliesPage([Node(c, min(c.depth, depth_cap)) for c in rows], next_cursor)
 
 
 def single_comment(session: Session, config: ServiceConfig, comment_id: int) -> Node:
@@ -168,40 +184,31 @@ ORDERS = {
 
 def _attach_first_replies(session: Session, roots: list[Node], depth_cap: int,
                           per_root: int) -> None:
-    """One windowed query fetches the first replies of every top-level comment on the page."""
+    """The first replies under every top-level comment of the page, in one query: one index
+    range per comment (ix_comment_root), so the cost does not grow with the thread."""
     if not roots or per_root <= 0:
         return
     order = (Comment.created_at, Comment.id)
-    ranked = (
-        select(
-            Comment.id,
-            func.row_number().over(partition_by=Comment.root_id, order_by=order).label("rank"),
-            func.count().over(partition_by=Comment.root_id).label("total"),
-        )
-        .where(Comment.root_id.in_([n.comment.id for n in roots]), Comment.visible())
-        .subquery()
-    )
-    rows = session.execute(
-        select(Comment, ranked.c.total)
-        .join(ranked, ranked.c.id == Comment.id)
-        .where(ranked.c.rank <= per_root)
-        .order_by(*order)
-    ).all()
+    firsts = [
+        select(Comment.id).where(Comment.root_id == root.comment.id, Comment.visible())
+        .order_by(*order).limit(per_root).subquery()
+        for root in roots
+    ]
+    ids = union_all(*[select(first.c.id) for first in firsts])
+    rows = session.scalars(select(Comment).where(Comment.id.in_(ids)).order_by(*order)).all()
     by_id = {n.comment.id: n for n in roots}
-    totals: dict[int, int] = {}
-    last_shown: dict[int, Comment] = {}
-    for reply, total in rows:
+    shown: dict[int, list[Comment]] = {n.comment.id: [] for n in roots}
+    for reply in rows:
         node = Node(reply, min(reply.depth, depth_cap))
         by_id[reply.id] = node
         _display_parent(by_id, reply, depth_cap).replies.append(node)
-        totals[reply.root_id] = total
-        last_shown[reply.root_id] = reply
+        shown[reply.root_id].append(reply)
+    oldest = ORDERS["oldest"]
     for root in roots:
-        shown = min(totals.get(root.comment.id, 0), per_root)
-        root.replies_remaining = totals.get(root.comment.id, 0) - shown
-        if root.replies_remaining > 0:
-            oldest = ORDERS["oldest"]
-            root.replies_cursor = cursors.encode(oldest, oldest.values(last_shown[root.comment.id]))
+        replies = shown[root.comment.id]
+        root.replies_remaining = max(0, root.comment.descendant_count - len(replies))
+        if root.replies_remaining and replies:
+            root.replies_cursor = cursors.encode(oldest, oldest.values(replies[-1]))
 
 
 def _display_parent(by_id: dict[int, Node], reply: Comment, depth_cap: int) -> Node:
@@ -213,16 +220,3 @@ def _display_parent(by_id: dict[int, Node], reply: Comment, depth_cap: int) -> N
             return by_id[candidate]
     return by_id[reply.root_id]
 
-
-def _mark_own_votes(session: Session, nodes: list[Node], reader_key: str) -> None:
-    """The reader's own votes on everything shown, in one query."""
-    shown: dict[int, Node] = {}
-    stack = list(nodes)
-    while stack:
-        node = stack.pop()
-        shown[node.comment.id] = node
-        stack.extend(node.replies)
-    votes = session.execute(select(Vote.comment_id, Vote.value).where(
-        Vote.reader_hash == reader_key, Vote.comment_id.in_(shown)))
-    for comment_id, value in votes:
-        shown[comment_id].my_vote = value

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from types import SimpleNamespace
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
 from commentsvc import posting, reactions, render, threads
@@ -20,6 +21,7 @@ from commentsvc.api.requests import (
 from commentsvc.extensions import db, limiter
 from commentsvc.identity import Reader, identicon_svg
 from commentsvc.schemas import (
+    ArticleRef,
     CommentOut,
     CountsOut,
     CountsQuery,
@@ -27,6 +29,7 @@ from commentsvc.schemas import (
     FlagIn,
     FlagReceivedOut,
     NewCommentIn,
+    OwnVotesOut,
     PageOut,
     PostedOut,
     PreviewIn,
@@ -68,11 +71,33 @@ post_ip_limit = limiter.shared_limit(_limit("COMMENTSVC_RATELIMIT_POST_IP"), sco
 @read_limit
 @blp.arguments(ThreadQuery, location="query", error_status_code=400)
 @blp.response(200, PageOut)
-def list_comments(args: dict) -> threads.Page:
-    """One page of a thread: top-level comments by keyset cursor, each with its first replies."""
-    return threads.thread_page(db.session, service_config(), args["site"], args["article"],
-                               sort=args["sort"], limit=args["limit"], cursor=args["cursor"],
-                               reader_key=reader_key_for_reading(args["site"]))
+def list_comments(args: dict) -> Response:
+    """One page of a thread: top-level comments by keyset cursor, each with its first replies.
+
+    Pinned comments lead the first page. Answers carry an ETag; pages are served from a cache
+    keyed by the thread's version, so a busy thread costs one small query per read."""
+    head = threads.thread_head(db.session, service_config(), args["site"], args["article"])
+    options = {"sort": args["sort"], "limit": args["limit"], "cursor": args["cursor"]}
+    if head.version is None:  # no comment yet: nothing worth caching
+        return _json(PageOut().dumps(threads.thread_page(db.session, head, **options)).encode())
+    key = (head.version, head.settings.display_depth, request.host_url, *options.values())
+    etag = hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest()
+    if etag in request.if_none_match:
+        return Response(status=304, headers={"ETag": f'"{etag}"'})
+    cache = current_app.extensions["commentsvc_pages"]
+    body = cache.get(key)
+    if body is None:
+        body = PageOut().dumps(threads.thread_page(db.session, head, **options)).encode()
+        cache.put(key, body)
+    response = _json(body)
+    response.set_etag(etag)
+    return response
+
+
+def _json(body: bytes) -> Response:
+    # Browsers revalidate each time (the ETag makes that cheap); nothing is personal here.
+    return Response(body, mimetype="application/json",
+                    headers={"Cache-Control": "no-cache"})
 
 
 @blp.route("/comments", methods=["POST"])
@@ -127,8 +152,17 @@ def delete_comment(comment_id: int) -> None:
 def list_replies(args: dict, comment_id: int) -> threads.RepliesPage:
     """More replies under a comment, oldest first; each one's `parent_id` says where it goes."""
     return threads.replies_page(db.session, service_config(), comment_id,
-                                limit=args["limit"], cursor=args["cursor"],
-                                reader_key=reader_key_for_reading(None))
+                                limit=args["limit"], cursor=args["cursor"])
+
+
+@blp.route("/votes", methods=["GET"])
+@read_limit
+@blp.arguments(ArticleRef, location="query", error_status_code=400)
+@blp.response(200, OwnVotesOut)
+def own_votes(args: dict) -> dict:
+    """This reader's votes in a thread, so pages themselves stay the same for everyone."""
+    key = reader_key_for_reading(args["site"])
+    return {"votes": reactions.own_votes(db.session, args["site"], args["article"], key)}
 
 
 @blp.route("/comments/<int:comment_id>/vote", methods=["POST"])
