@@ -10,6 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from commentsvc.api.hooks import add_ratelimit_headers
+from commentsvc.api.page_cache import PageCache
 from commentsvc.config import DEV_SECRET_KEY, check_settings, settings_from_env
 from commentsvc.extensions import api as rest_api
 from commentsvc.extensions import db, limiter, migrate
@@ -24,6 +25,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(_openapi_settings())
     app.config.update(config or {})
     check_settings(app.config)
+    # A server database may restart under us: test each pooled connection before use.
+    server_db = not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": server_db})
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = DEV_SECRET_KEY
     app.json.sort_keys = False
@@ -56,6 +60,7 @@ def register_extensions(app: Flask) -> None:
     app.after_request(add_ratelimit_headers)
     limiter.init_app(app)
     rest_api.init_app(app)
+    app.extensions["commentsvc_pages"] = PageCache(app.config["COMMENTSVC_PAGE_CACHE_ENTRIES"])
     app.extensions["commentsvc"] = ServiceConfig(
         secret_key=app.config["SECRET_KEY"],
         development=app.config["COMMENTSVC_ENV"] == "development",
