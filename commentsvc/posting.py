@@ -42,6 +42,8 @@ class Posted:
     comment: Comment
     edit_token: str
     reason: str
+    display_depth: int
+    editable_until: datetime
 
     @property
     def public_status(self) -> str:
@@ -103,7 +105,9 @@ def create(session: Session, config: ServiceConfig, reader: Reader, new: NewComm
     session.commit()
     if decision.action == "reject":
         raise Rejected(decision.reason)
-    return Posted(comment, token, decision.reason)
+    return Posted(comment, token, decision.reason,
+                  display_depth=min(comment.depth, settings.display_depth),
+                  editable_until=now + timedelta(seconds=settings.edit_window_seconds))
 
 
 def _place_under(parent: Comment | None) -> dict:

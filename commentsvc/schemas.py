@@ -163,6 +163,7 @@ def _shows_content(node: Any) -> bool:
 class PostedOut(CommentOut):
     status = fields.String(attribute="public_status")
     edit_token = fields.String(metadata={"description": "shown once; send as Bearer to edit"})
+    editable_until = UTCTime(metadata={"description": "edit and delete work until then"})
 
 
 class ArticleOut(Schema):

@@ -111,9 +111,9 @@ def post_comment(data: dict) -> tuple[SimpleNamespace, int]:
     reader = current_reader(data["site"])
     posted = posting.create(db.session, service_config(), reader, posting.NewComment(**data))
     view = SimpleNamespace(
-        comment=posted.comment, depth=posted.comment.depth, replies=[], replies_cursor=None,
+        comment=posted.comment, depth=posted.display_depth, replies=[], replies_cursor=None,
         replies_remaining=0, thread_cursor=None, edit_token=posted.edit_token,
-        public_status=posted.public_status,
+        public_status=posted.public_status, editable_until=posted.editable_until,
     )
     return view, 201 if posted.public_status == "approved" else 202
 

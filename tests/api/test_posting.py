@@ -223,3 +223,17 @@ def test_a_reader_avatar_must_be_a_web_address(client, jwt_site):
     token = _sign(jwt_site, sub="u-2", avatar="https://cdn.news.example/u2.png")
     response = post(client, headers={"Authorization": f"Bearer {token}"})
     assert response.json["author"]["avatar_url"] == "https://cdn.news.example/u2.png"
+
+
+def test_the_posting_answer_says_until_when_it_can_be_edited(client, clock):
+    response = post(client)
+    assert response.json["editable_until"] == "2026-11-28T10:15:00.000Z"
+
+
+def test_a_deep_reply_is_answered_with_its_display_depth(client):
+    parent = post(client).json["id"]
+    for _ in range(4):
+        parent = post(client, parent_id=parent).json["id"]
+    assert client.get(f"/api/v1/comments/{parent}").json["depth"] == 3
+    reply = post(client, parent_id=parent).json
+    assert reply["depth"] == 3
