@@ -18,6 +18,7 @@ install: $(BIN)/commentsvc
 
 run: install
 	$(BIN)/commentsvc db upgrade
+	$(BIN)/commentsvc seed-demo
 	$(BIN)/commentsvc serve --host $(HOST) --port $(PORT)
 
 test: install

@@ -78,7 +78,8 @@ def register_blueprints(app: Flask) -> None:
     rest_api.register_blueprint(health.blp)
     rest_api.register_blueprint(public.blp)
     rest_api.register_blueprint(admin.blp)
-    app.register_blueprint(web.bp)
+    if app.config["COMMENTSVC_DEMO_PAGES"]:
+        app.register_blueprint(web.bp)
     app.register_blueprint(moderator.bp)
     hooks.register_hooks(app)
     from commentsvc.cli import register_commands

@@ -44,6 +44,9 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         "COMMENTSVC_EDIT_WINDOW_SECONDS": number("EDIT_WINDOW_SECONDS", "900"),
         "COMMENTSVC_DISPLAY_DEPTH": number("DISPLAY_DEPTH", "3"),
         "COMMENTSVC_PAGE_CACHE_ENTRIES": number("PAGE_CACHE_ENTRIES", "1024"),
+        # The demo newspaper at / is for trying the service out; off in production by default.
+        "COMMENTSVC_DEMO_PAGES": _flag(get("DEMO_PAGES", "false" if mode == "production"
+                                               else "true")),
         "RATELIMIT_ENABLED": _flag(get("RATELIMIT_ENABLED", "true")),
         "RATELIMIT_STORAGE_URI": get("RATELIMIT_STORAGE_URI", "memory://"),
         "COMMENTSVC_RATELIMIT_POST_READER": get("RATELIMIT_POST_READER", "5/minute;100/day"),

@@ -47,3 +47,19 @@ def test_defaults_are_safe_for_a_single_process():
 def test_a_number_that_is_not_a_number_is_a_clear_error():
     with pytest.raises(ConfigError, match="COMMENTSVC_TRUSTED_PROXIES"):
         settings_from_env({"COMMENTSVC_TRUSTED_PROXIES": "all"})
+
+
+def test_demo_pages_are_on_in_development_and_off_in_production():
+    assert settings_from_env({})["COMMENTSVC_DEMO_PAGES"] is True
+    production = {"COMMENTSVC_ENV": "production", "COMMENTSVC_SECRET_KEY": "s"}
+    assert settings_from_env(production)["COMMENTSVC_DEMO_PAGES"] is False
+    assert settings_from_env({**production, "COMMENTSVC_DEMO_PAGES": "true"})[
+        "COMMENTSVC_DEMO_PAGES"] is True
+
+
+def test_without_demo_pages_the_root_is_a_json_404(tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
+                      "COMMENTSVC_DEMO_PAGES": False})
+    response = app.test_client().get("/")
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "not_found"
