@@ -86,6 +86,7 @@ class BanOut(Schema):
 
 class BansOut(Schema):
     bans = fields.List(fields.Nested(BanOut))
+    next_cursor = fields.String(allow_none=True)
 
 
 class AuditOut(Schema):
@@ -156,6 +157,7 @@ class QueueOut(Schema):
 
 class ArticleSettingsOut(Schema):
     site = fields.Function(lambda article: article.site.key)
+    title = fields.String()
     id = fields.String(attribute="key")
     closed = fields.Boolean()
     premoderated = fields.Boolean()
@@ -205,6 +207,12 @@ class SiteOut(Schema):
 
 class SitesOut(Schema):
     sites = fields.List(fields.Nested(SiteOut))
+
+
+class KeyInfoOut(Schema):
+    role = fields.String()
+    site = fields.String(allow_none=True, metadata={"description": "null: every site"})
+    actor = fields.String(metadata={"description": "how the audit log names this key"})
 
 
 class KeyIn(Schema):

@@ -21,7 +21,7 @@ def active_ban(session: Session, site_id: int, identities: Iterable[tuple[str, s
     matches = or_(*[(Ban.kind == kind) & (Ban.value_hash == value) for kind, value in pairs])
     return session.scalar(
         select(Ban)
-        .where(Ban.site_id == site_id, matches)
+        .where(Ban.site_id == site_id, matches, Ban.lifted_at.is_(None))
         .where(or_(Ban.expires_at.is_(None), Ban.expires_at > now))
         .limit(1)
     )

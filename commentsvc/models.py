@@ -187,6 +187,9 @@ class Ban(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Lifted bans stay, so the audit log's ban ids keep pointing at one ban each.
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    lifted_by: Mapped[str | None] = mapped_column(String(64))
 
 
 ROLES = ("moderator", "admin")

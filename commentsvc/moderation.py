@@ -79,7 +79,6 @@ def _apply(session: Session, comment: Comment, site_id: int, action: str, reason
         counters.thread_changed(session, comment.article_id)
     else:
         comment.status = STATUS_ACTIONS[action]
-        comment.moderation_reason = reason or comment.moderation_reason
         counters.status_changed(session, comment, before, now)
         _close_flags(session, comment, now)
     audit.record(session, site_id=site_id, actor=actor, action=action, comment=comment,
@@ -198,10 +197,11 @@ def _reject_earlier(session: Session, config: ServiceConfig, moderator: Moderato
 
 def lift_ban(session: Session, config: ServiceConfig, moderator: Moderator, ban_id: int) -> None:
     ban = session.get(Ban, ban_id)
-    if ban is None:
+    if ban is None or ban.lifted_at is not None:
         raise NotFound(f"no ban {ban_id}", code="ban_not_found")
     moderator.require(ban.site_id)
+    now = config.now()
+    ban.lifted_at, ban.lifted_by = now, moderator.actor
     audit.record(session, site_id=ban.site_id, actor=moderator.actor, action="unban",
-                 details={"ban_id": ban.id, "kind": ban.kind}, now=config.now())
-    session.delete(ban)
+                 details={"ban_id": ban.id, "kind": ban.kind}, now=now)
     session.commit()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from commentsvc import cursors
 from commentsvc.cursors import Order
-from commentsvc.models import STATUSES, Article, AuditEntry, Comment, Flag
+from commentsvc.models import STATUSES, Article, AuditEntry, Ban, Comment, Flag
 from commentsvc.moderation import Moderator
 from commentsvc.sites import get_site
 
@@ -18,6 +18,7 @@ QUEUES = (*STATUSES, "flagged")
 NEWEST_FIRST = Order("queue", (Comment.created_at, Comment.id), descending=True)
 MOST_FLAGGED = Order("flagged", (Comment.flag_count, Comment.id), descending=True)
 AUDIT_ORDER = Order("audit", (AuditEntry.id,), descending=True)
+BAN_ORDER = Order("bans", (Ban.id,), descending=True)
 
 
 @dataclass
@@ -91,3 +92,23 @@ def audit_log(session: Session, moderator: Moderator, site_key: str, *, limit: i
     moderator.require(site.id)
     query = select(AuditEntry).where(AuditEntry.site_id == site.id)
     return cursors.page(session, query, AUDIT_ORDER, limit, after)
+
+
+def ban_list(session: Session, moderator: Moderator, site_key: str, *, limit: int = 50,
+             cursor: str | None = None) -> tuple[list[Ban], str | None]:
+    """Bans in force or expired, newest first; lifted ones are only in the audit log."""
+    after = cursors.decode(cursor, BAN_ORDER) if cursor else None
+    site = get_site(session, site_key)
+    moderator.require(site.id)
+    query = select(Ban).where(Ban.site_id == site.id, Ban.lifted_at.is_(None))
+    return cursors.page(session, query, BAN_ORDER, limit, after)
+
+
+def thread_settings(session: Session, moderator: Moderator, site_key: str,
+                    article_key: str) -> Article:
+    site = get_site(session, site_key)
+    moderator.require(site.id)
+    article = session.scalar(select(Article).where(Article.site_id == site.id,
+                                                   Article.key == article_key))
+    return article or Article(site=site, key=article_key, closed=False, premoderated=False,
+                              comment_count=0)

@@ -23,6 +23,7 @@ from commentsvc.admin_schemas import (
     BansOut,
     BulkModerateIn,
     KeyIn,
+    KeyInfoOut,
     KeyOut,
     ModerateIn,
     QueueOut,
@@ -38,9 +39,9 @@ from commentsvc.api.requests import bearer_token, client_ip, service_config
 from commentsvc.errors import Forbidden
 from commentsvc.extensions import db, limiter
 from commentsvc.identity import api_key_hash
-from commentsvc.models import Ban, Site
+from commentsvc.models import Site
 from commentsvc.moderation import Moderator
-from commentsvc.sites import create_site, get_site, update_site
+from commentsvc.sites import create_site, get_site, site_by_id, update_site
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin",
                 description="Moderation, bans, audit log, sites and keys (API key required)")
@@ -74,6 +75,15 @@ def authenticate() -> None:
 
 def moderator() -> Moderator:
     return g.moderator
+
+
+@blp.route("/key", methods=["GET"])
+@blp.response(200, KeyInfoOut)
+def who_am_i() -> dict:
+    """The key making this request: its role and the site it is for (null: every site)."""
+    key = moderator()
+    site = site_by_id(db.session, key.site_id)
+    return {"role": key.role, "site": site.key if site else None, "actor": key.actor}
 
 
 # --- comments -----------------------------------------------------------------------------------
@@ -112,6 +122,14 @@ def moderate_many(data: dict) -> dict:
     return _moderated(data["ids"], data["action"], data["reason"])
 
 
+@blp.route("/articles", methods=["GET"])
+@blp.arguments(ArticleQuery, location="query", error_status_code=400)
+@blp.response(200, ArticleSettingsOut)
+def get_thread_settings(query: dict) -> Any:
+    """Whether a thread is closed or premoderated (an article without comments is neither)."""
+    return queues.thread_settings(db.session, moderator(), query["site"], query["article"])
+
+
 @blp.route("/articles", methods=["PATCH"])
 @blp.arguments(ArticleQuery, location="query", error_status_code=400)
 @blp.arguments(ThreadSettingsIn)
@@ -129,11 +147,9 @@ def thread_settings(query: dict, data: dict) -> Any:
 @blp.response(200, BansOut)
 def list_bans(args: dict) -> dict:
     """The bans of a site, newest first (expired ones included, with their expiry)."""
-    site = get_site(db.session, args["site"])
-    moderator().require(site.id)
-    bans = db.session.scalars(select(Ban).where(Ban.site_id == site.id)
-                              .order_by(Ban.id.desc()).limit(args["limit"])).all()
-    return {"bans": bans}
+    bans, next_cursor = queues.ban_list(db.session, moderator(), args["site"],
+                                        limit=args["limit"], cursor=args["cursor"])
+    return {"bans": bans, "next_cursor": next_cursor}
 
 
 @blp.route("/bans", methods=["POST"])

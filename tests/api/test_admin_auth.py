@@ -12,11 +12,14 @@ ADMIN_ONLY = {"/api/v1/admin/sites", "/api/v1/admin/sites/{site_key}",
 def requests_for(comment_id):
     """A well-formed request for every admin route, so only the credential can fail it."""
     return {
+        ("get", "/api/v1/admin/key"): {},
         ("get", "/api/v1/admin/comments"): {"query_string": {"site": "default"}},
         ("post", "/api/v1/admin/comments/{comment_id}/moderate"): {
             "json": {"action": "approve"}},
         ("post", "/api/v1/admin/comments/moderate"): {
             "json": {"ids": [comment_id], "action": "approve"}},
+        ("get", "/api/v1/admin/articles"): {
+            "query_string": {"site": "default", "article": "news-42"}},
         ("patch", "/api/v1/admin/articles"): {
             "query_string": {"site": "default", "article": "news-42"},
             "json": {"closed": False}},
@@ -67,8 +70,8 @@ def test_every_admin_route_is_401_without_a_valid_key(client, world, credential)
 def test_every_admin_route_is_403_with_a_key_of_another_site(client, world, keys):  # noqa: F811
     comment_id, ban_id = world
     for (method, path), request in requests_for(comment_id).items():
-        if (method, path) == ("get", "/api/v1/admin/sites"):
-            continue  # names no site: it lists the key's own (next test)
+        if (method, path) in {("get", "/api/v1/admin/sites"), ("get", "/api/v1/admin/key")}:
+            continue  # they name no site: they answer about the key's own (tests below)
         key = keys.other_admin if path in ADMIN_ONLY else keys.other_site
         response = call(client, method, path, key, ban_id, comment_id, **request)
         assert response.status_code == 403, (method, path, response.json)
@@ -77,6 +80,14 @@ def test_every_admin_route_is_403_with_a_key_of_another_site(client, world, keys
 def test_a_site_key_lists_only_its_own_site(client, keys):  # noqa: F811
     response = client.get("/api/v1/admin/sites", headers=bearer(keys.other_admin))
     assert [site["key"] for site in response.json["sites"]] == ["other"]
+
+
+@pytest.mark.parametrize(("name", "role", "site"), [("moderator", "moderator", "default"),
+                                                   ("global_admin", "admin", None)])
+def test_a_key_can_ask_what_it_is(client, keys, name, role, site):  # noqa: F811
+    response = client.get("/api/v1/admin/key", headers=bearer(getattr(keys, name)))
+    assert response.json["role"] == role
+    assert response.json["site"] == site
 
 
 def test_site_and_key_routes_are_403_for_moderators(client, world, keys):  # noqa: F811

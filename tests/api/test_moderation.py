@@ -180,6 +180,23 @@ def test_premoderating_a_thread_holds_new_comments(client, mod):
     assert post(client).status_code == 202
 
 
+def test_thread_settings_can_be_read(client, mod):
+    query = {"site": "default", "article": "never-commented"}
+    fresh = mod("get", "/articles", query_string=query).json
+    assert (fresh["closed"], fresh["premoderated"], fresh["comment_count"]) == (False, False, 0)
+    mod("patch", "/articles", query_string=THREAD, json={"premoderated": True})
+    assert mod("get", "/articles", query_string=THREAD).json["premoderated"] is True
+
+
+def test_a_moderators_reason_does_not_replace_the_rules(app, client, mod):
+    hold_everything(app)
+    held = post(client).json["id"]
+    act(mod, held, "reject", reason="off topic")
+    [item] = queue(mod, "rejected")["comments"]
+    assert item["moderation_reason"] == "site moderation mode is 'pre'"
+    assert item["history"][-1]["reason"] == "off topic"
+
+
 def test_thread_settings_need_something_to_change(mod):
     assert mod("patch", "/articles", query_string=THREAD, json={}).status_code == 422
 
@@ -299,6 +316,18 @@ def test_bans_are_listed_and_lifted(client, mod):
     assert mod("delete", f"/bans/{created['id']}").status_code == 204
     assert mod("get", "/bans", query_string={"site": "default"}).json["bans"] == []
     assert mod("delete", f"/bans/{created['id']}").status_code == 404
+    again = ban(mod, ip="192.0.2.1").json["bans"][0]
+    assert again["id"] != created["id"]
+
+
+def test_bans_page_with_cursors(mod):
+    for n in range(3):
+        ban(mod, ip=f"192.0.2.{n}")
+    first = mod("get", "/bans", query_string={"site": "default", "limit": 2}).json
+    rest = mod("get", "/bans", query_string={"site": "default", "limit": 2,
+                                             "cursor": first["next_cursor"]}).json
+    assert len(first["bans"]) == 2 and len(rest["bans"]) == 1
+    assert rest["next_cursor"] is None
 
 
 def test_moderators_never_see_raw_emails_or_ips(client, mod):
