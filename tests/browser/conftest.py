@@ -24,6 +24,7 @@ from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from commentsvc import create_app
+from commentsvc.api.page_cache import PageCache
 from commentsvc.extensions import db, limiter
 from commentsvc.web.demo import seed_demo
 from tests.browser.support import PUBLISHER
@@ -97,6 +98,7 @@ def server(live_server: LiveServer, migrated: dict) -> LiveServer:
     with live_server.app.app_context():
         reset_database(migrated)
         limiter.reset()
+    fresh_page_cache(live_server.app)
     live_server.clock.offset = timedelta()
     return live_server
 
@@ -116,7 +118,13 @@ def seeded(server: LiveServer, demo_rows: dict) -> LiveServer:
     """The live server with the demo's busy thread."""
     with server.app.app_context():
         reset_database(demo_rows)
+    fresh_page_cache(server.app)
     return server
+
+
+def fresh_page_cache(app: Flask) -> None:
+    """Cached pages are keyed by article id and version, which start again in a new database."""
+    app.extensions["commentsvc_pages"] = PageCache(app.config["COMMENTSVC_PAGE_CACHE_ENTRIES"])
 
 
 @pytest.fixture(scope="session")
