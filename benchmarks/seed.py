@@ -73,6 +73,7 @@ class Seeder:
             for _ in range(shape.replies):
                 parents = [c for c in subtree if c["depth"] < shape.max_depth]
                 subtree.append(self._comment(article_id, self.rng.choice(parents)))
+            root["descendant_count"] = shape.replies
             yield from subtree
 
     def _comment(self, article_id: int, parent: dict[str, Any] | None) -> dict[str, Any]:
@@ -90,6 +91,7 @@ class Seeder:
             "email_hash": None, "author_verified": False, "author_avatar": None,
             "avatar_seed": f"{comment_id:016x}", "body_source": BODY, "body_html": BODY_HTML,
             "status": APPROVED, "score": comment_id % 7, "reply_count": 0,
+            "descendant_count": 0, "pinned": False, "flag_count": 0, "moderation_reason": None,
             "created_at": EPOCH + timedelta(seconds=comment_id), "edited_at": None,
             "edit_token_hash": None, "ip_hash": None,
         }
@@ -173,3 +175,14 @@ def seed(database_url: str, threads: dict[str, ThreadShape]) -> dict[str, int]:
         db.session.remove()
         db.engine.dispose()
     return first_ids
+
+
+def set_site_settings(database_url: str, settings: dict[str, Any]) -> None:
+    """Give the default site settings (e.g. word lists), as an admin's PATCH would."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "seed-only",
+                      "COMMENTSVC_ENV": "development"})
+    with app.app_context():
+        site = db.session.scalar(select(Site).where(Site.key == "default"))
+        site.settings = {**(site.settings or {}), **settings}
+        db.session.commit()
+        db.engine.dispose()

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select, union_all
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy import and_, bindparam, select, union_all
+from sqlalchemy.orm import Session
 
 from commentsvc import cursors
 from commentsvc.cursors import Order
@@ -62,11 +63,11 @@ MAX_PINNED = 10
 
 @dataclass(frozen=True)
 class Head:
-    """What a thread page is about: its site, settings and article (None before any comment)."""
+    """What a thread page is about: its site and article (a row; None before any comment)."""
 
-    site: Site
-    settings: SiteSettings
-    article: Article | None
+    site_key: str
+    display_depth: int
+    article: Any
     article_key: str
 
     @property
@@ -75,18 +76,28 @@ class Head:
         return (self.article.id, self.article.version) if self.article else None
 
 
+# Built once: this runs on every read, and on a cached page it is nearly all the work.
+_HEAD = (
+    select(Site.key.label("site_key"),
+           Site.settings["display_depth"].as_integer().label("display_depth"),
+           Article.id, Article.key, Article.title, Article.url, Article.closed,
+           Article.comment_count, Article.version)
+    .select_from(Site)
+    .outerjoin(Article, and_(Article.site_id == Site.id,
+                             Article.key == bindparam("article_key")))
+    .where(Site.key == bindparam("site_key"))
+)
+
+
 def thread_head(session: Session, config: ServiceConfig, site_key: str,
                 article_key: str) -> Head:
-    row = session.execute(
-        select(Site, Article)
-        .outerjoin(Article, (Article.site_id == Site.id) & (Article.key == article_key))
-        .where(Site.key == site_key)
-        .options(lazyload(Article.site))  # the site is right here; no inner eager join
-    ).first()
+    # Core, not the ORM: plain rows are all a page head needs.
+    params = {"site_key": site_key, "article_key": article_key}
+    row = session.connection().execute(_HEAD, params).first()
     if row is None:
         raise NotFound(f"no site called {site_key!r}", code="site_not_found")
-    site, article = row
-    return Head(site, SiteSettings.of(site, config), article, article_key)
+    depth = max(1, row.display_depth or config.display_depth)
+    return Head(row.site_key, depth, row if row.id is not None else None, article_key)
 
 
 def thread_page(session: Session, head: Head, *, sort: str = "oldest", limit: int = 20,
@@ -95,7 +106,7 @@ def thread_page(session: Session, head: Head, *, sort: str = "oldest", limit: in
     after = cursors.decode(cursor, order) if cursor else None
     article = head.article
     if article is None:
-        return Page(ArticleView(head.site.key, head.article_key, None, None, False, 0), [], None)
+        return Page(ArticleView(head.site_key, head.article_key, None, None, False, 0), [], None)
     top_level = select(Comment).where(
         Comment.article_id == article.id, Comment.root_id.is_(None), Comment.visible()
     )
@@ -105,8 +116,8 @@ def thread_page(session: Session, head: Head, *, sort: str = "oldest", limit: in
     rows, next_cursor = cursors.page(session, top_level.where(~Comment.pinned), order, limit,
                                      after)
     nodes = [Node(c, 0) for c in [*pinned, *rows]]
-    _attach_first_replies(session, nodes, head.settings.display_depth, replies)
-    view = ArticleView(head.site.key, article.key, article.title or None, article.url or None,
+    _attach_first_replies(session, nodes, head.display_depth, replies)
+    view = ArticleView(head.site_key, article.key, article.title or None, article.url or None,
                        article.closed, article.comment_count)
     return Page(view, nodes, next_cursor)
 

@@ -69,7 +69,7 @@ post_ip_limit = limiter.shared_limit(_limit("COMMENTSVC_RATELIMIT_POST_IP"), sco
 
 @blp.route("/comments", methods=["GET"])
 @read_limit
-@blp.arguments(ThreadQuery, location="query", error_status_code=400)
+@blp.arguments(ThreadQuery(), location="query", error_status_code=400)
 @blp.response(200, PageOut)
 def list_comments(args: dict) -> Response:
     """One page of a thread: top-level comments by keyset cursor, each with its first replies.
@@ -80,7 +80,8 @@ def list_comments(args: dict) -> Response:
     options = {"sort": args["sort"], "limit": args["limit"], "cursor": args["cursor"]}
     if head.version is None:  # no comment yet: nothing worth caching
         return _json(PageOut().dumps(threads.thread_page(db.session, head, **options)).encode())
-    key = (head.version, head.settings.display_depth, request.host_url, *options.values())
+    # The host is in the key because avatar URLs in the page are absolute.
+    key = (head.version, head.display_depth, request.scheme, request.host, *options.values())
     etag = hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest()
     if etag in request.if_none_match:
         return Response(status=304, headers={"ETag": f'"{etag}"'})
