@@ -79,7 +79,8 @@ class Article(db.Model):
     last_comment_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    site: Mapped[Site] = relationship(lazy="joined", innerjoin=True)
+    # Loaded on demand (usually straight from the session): a site's settings can be large.
+    site: Mapped[Site] = relationship()
 
 
 class Comment(db.Model):

