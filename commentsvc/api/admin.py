@@ -222,8 +222,7 @@ def add_site(data: dict) -> Site:
 @admin_only
 def change_site(data: dict, site_key: str) -> Site:
     """Change a site's name, allowed origins or settings (settings merge; null removes one)."""
-    site = get_site(db.session, site_key)
-    moderator().require(site.id, role="admin")
+    site = _administered_site(site_key)
     update_site(db.session, site, name=data.get("name"), origins=data.get("allowed_origins"),
                 settings=data.get("settings"))
     db.session.commit()
@@ -236,10 +235,14 @@ def change_site(data: dict, site_key: str) -> Site:
 @admin_only
 def add_key(data: dict, site_key: str) -> SimpleNamespace:
     """A new API key for this site; the key is in this answer only."""
-    site = get_site(db.session, site_key)
-    moderator().require(site.id, role="admin")
+    site = _administered_site(site_key)
     key, raw = keys.create_key(db.session, service_config().secret_key, site, data["role"],
                                data["label"], service_config().now())
     db.session.commit()
     return SimpleNamespace(id=key.id, site=site.key, role=key.role, label=key.label, key=raw)
 
+
+def _administered_site(site_key: str) -> Site:
+    site = get_site(db.session, site_key)
+    moderator().require(site.id, role="admin")
+    return site
