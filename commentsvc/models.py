@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
     false,
     or_,
     text,
@@ -58,8 +59,16 @@ class Site(db.Model):
     key: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     allowed_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
-    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Loaded only when needed (word lists can be large); settings_version says when it changed.
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, deferred=True)
+    settings_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@event.listens_for(Site.settings, "set", propagate=True)
+def _settings_changed(site: Site, value: Any, old: Any, initiator: Any) -> None:
+    # Processes keep parsed settings keyed by this version; every assignment moves it on.
+    site.settings_version = (site.settings_version or 0) + 1
 
 
 class Article(db.Model):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +28,8 @@ class ServiceConfig:
     edit_window_seconds: int = 900
     display_depth: int = 3
     clock: Any = None
+    # Parsed site settings by (site id, settings version): word lists are folded once.
+    settings_cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def now(self) -> datetime:
         return self.clock() if self.clock else datetime.now(UTC)
@@ -48,7 +50,18 @@ class SiteSettings:
 
     @classmethod
     def of(cls, site: Site, config: ServiceConfig) -> SiteSettings:
-        raw = site.settings or {}
+        """Parsed once per version of a site's settings, per process."""
+        cache = config.settings_cache
+        key = (site.id, site.settings_version)
+        cached = cache.get(key)
+        if cached is None:
+            cached = cache[key] = cls._parse(site.settings or {}, config)
+            while len(cache) > 256:
+                cache.pop(next(iter(cache)))
+        return cached
+
+    @classmethod
+    def _parse(cls, raw: dict[str, Any], config: ServiceConfig) -> SiteSettings:
         return cls(
             moderation=raw.get("moderation", "post"),
             edit_window_seconds=int(raw.get("edit_window_seconds", config.edit_window_seconds)),

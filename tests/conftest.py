@@ -151,3 +151,13 @@ def post(client: FlaskClient, body: str | None = None, **fields: Any) -> Any:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def set_site_settings(app: Flask, settings: dict[str, Any], site_key: str = "default") -> None:
+    """Replace a site's settings the way the service does (so their version moves on)."""
+    from commentsvc.models import Site
+
+    with app.app_context():
+        site = db.session.scalar(select(Site).where(Site.key == site_key))
+        site.settings = settings
+        db.session.commit()

@@ -1,9 +1,7 @@
 import jwt
 import pytest
 
-from commentsvc.extensions import db
-from commentsvc.models import Site
-from tests.conftest import post
+from tests.conftest import post, set_site_settings
 
 
 def auth(token):
@@ -96,9 +94,7 @@ def reader_token(sub):
 
 @pytest.fixture
 def signed_in(app):
-    with app.app_context():
-        db.session.query(Site).update({"settings": {"jwt_secret": SECRET}})
-        db.session.commit()
+    set_site_settings(app, {"jwt_secret": SECRET})
 
 
 def test_a_signed_in_author_edits_with_their_reader_token(client, signed_in):

@@ -4,10 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from commentsvc.extensions import db
-from commentsvc.models import Site
 from tests.api.admin_support import bearer, keys  # noqa: F401
-from tests.conftest import THREAD, post
+from tests.conftest import THREAD, post, set_site_settings
 
 
 @pytest.fixture
@@ -20,9 +18,7 @@ def mod(client, keys):  # noqa: F811
 
 
 def hold_everything(app):
-    with app.app_context():
-        db.session.query(Site).update({"settings": {"moderation": "pre"}})
-        db.session.commit()
+    set_site_settings(app, {"moderation": "pre"})
 
 
 def queue(mod, status="pending", **query):

@@ -2,10 +2,8 @@
 
 import pytest
 
-from commentsvc.extensions import db
-from commentsvc.models import Site
 from tests.api.admin_support import bearer, keys  # noqa: F401
-from tests.conftest import THREAD, post
+from tests.conftest import THREAD, post, set_site_settings
 
 READER = {"X-Reader-Token": "reader"}
 
@@ -73,9 +71,7 @@ def test_closing_the_thread_shows_at_once(client, thread, keys):  # noqa: F811
 
 
 def test_a_comment_hidden_by_reports_disappears_at_once(app, client, thread):
-    with app.app_context():
-        db.session.query(Site).update({"settings": {"flag_threshold": 1}})
-        db.session.commit()
+    set_site_settings(app, {"flag_threshold": 1})
     client.post(f"/api/v1/comments/{thread['id']}/flag", json={"reason": "spam"},
                 headers=READER)
     assert page(client)["comments"] == []
@@ -86,9 +82,7 @@ def test_a_new_display_depth_shows_at_once(app, client, thread):
     for _ in range(3):
         parent = post(client, parent_id=parent).json["id"]
     page(client)
-    with app.app_context():
-        db.session.query(Site).update({"settings": {"display_depth": 1}})
-        db.session.commit()
+    set_site_settings(app, {"display_depth": 1})
     [root] = page(client)["comments"]
     assert [reply["depth"] for reply in root["replies"]] == [1, 1, 1]
 

@@ -4,8 +4,8 @@ import jwt
 import pytest
 
 from commentsvc.extensions import db
-from commentsvc.models import Article, Site
-from tests.conftest import THREAD, post
+from commentsvc.models import Article
+from tests.conftest import THREAD, post, set_site_settings
 
 
 def test_posting_publishes_and_returns_an_edit_token(client):
@@ -100,9 +100,7 @@ def test_a_premoderated_thread_holds_new_comments(client, app):
 
 
 def test_a_site_in_pre_moderation_mode_holds_new_comments(client, app):
-    with app.app_context():
-        db.session.query(Site).update({"settings": {"moderation": "pre"}})
-        db.session.commit()
+    set_site_settings(app, {"moderation": "pre"})
     assert post(client).status_code == 202
 
 
@@ -183,9 +181,7 @@ JWT_SECRET = "publisher-secret-0123456789abcdef"
 
 @pytest.fixture
 def jwt_site(app):
-    with app.app_context():
-        db.session.query(Site).update({"settings": {"jwt_secret": JWT_SECRET}})
-        db.session.commit()
+    set_site_settings(app, {"jwt_secret": JWT_SECRET})
     return JWT_SECRET
 
 

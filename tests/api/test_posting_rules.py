@@ -3,14 +3,13 @@
 from sqlalchemy import select
 
 from commentsvc.extensions import db
-from commentsvc.models import AuditEntry, Comment, Site
-from tests.conftest import THREAD, post
+from commentsvc.models import AuditEntry, Comment
+from tests.api.admin_support import bearer, keys  # noqa: F401
+from tests.conftest import THREAD, post, set_site_settings
 
 
 def site_settings(app, **settings):
-    with app.app_context():
-        db.session.query(Site).update({"settings": settings})
-        db.session.commit()
+    set_site_settings(app, settings)
 
 
 def stored(app, comment_id):
@@ -78,9 +77,7 @@ def test_first_mode_holds_a_reader_until_one_comment_is_approved(app, client):
 def test_rejected_comments_use_up_the_posting_quota(make_app):
     client = make_app(RATELIMIT_ENABLED=True, COMMENTSVC_RATELIMIT_POST_READER="2/minute")
     client = client.test_client()
-    with client.application.app_context():
-        db.session.query(Site).update({"settings": {"banned_words": ["spam"]}})
-        db.session.commit()
+    set_site_settings(client.application, {"banned_words": ["spam"]})
     statuses = [post(client, f"spam {n}", headers={"X-Reader-Token": "r"}).status_code
                 for n in range(3)]
     assert statuses == [422, 422, 429]
@@ -114,3 +111,12 @@ def test_an_edit_with_a_suspect_word_goes_back_to_the_queue(app, client):
     assert response.status_code == 200
     assert response.json["status"] == "pending"
     assert client.get("/api/v1/counts", query_string=THREAD).json["counts"]["news-42"] == 0
+
+
+def test_new_word_lists_apply_to_the_next_post(client, keys):  # noqa: F811
+    assert post(client, "you scammer").status_code == 201
+    response = client.patch("/api/v1/admin/sites/default",
+                            json={"settings": {"banned_words": ["scammer"]}},
+                            headers=bearer(keys.admin))
+    assert response.status_code == 200
+    assert post(client, "you scammer again").status_code == 422

@@ -2,7 +2,7 @@ import pytest
 from sqlalchemy import event
 
 from commentsvc.extensions import db
-from tests.conftest import THREAD, post
+from tests.conftest import THREAD, post, set_site_settings
 
 
 def page(client, **params):
@@ -236,11 +236,8 @@ def test_an_unknown_comment_is_404(client):
 
 
 def test_a_held_comment_is_not_public(client, app):
-    from commentsvc.models import Site
 
-    with app.app_context():
-        db.session.query(Site).update({"settings": {"moderation": "pre"}})
-        db.session.commit()
+    set_site_settings(app, {"moderation": "pre"})
     held = post(client).json["id"]
     assert client.get(f"/api/v1/comments/{held}").status_code == 404
     assert page(client)["comments"] == []

@@ -1,9 +1,7 @@
 import pytest
 
-from commentsvc.extensions import db
-from commentsvc.models import Site
 from tests.api.admin_support import bearer, keys  # noqa: F401
-from tests.conftest import THREAD, post
+from tests.conftest import THREAD, post, set_site_settings
 
 AUTHOR, READER, OTHER = ({"X-Reader-Token": t} for t in ("author", "reader", "other"))
 
@@ -111,9 +109,7 @@ def test_an_unknown_reason_is_422(client, comment):
 
 def test_enough_reports_hide_a_comment_until_a_moderator_decides(app, client, comment,
                                                                  keys):  # noqa: F811
-    with app.app_context():
-        db.session.query(Site).update({"settings": {"flag_threshold": 2}})
-        db.session.commit()
+    set_site_settings(app, {"flag_threshold": 2})
     flag(client, comment)
     assert client.get(f"/api/v1/comments/{comment}").status_code == 200
     flag(client, comment, OTHER)

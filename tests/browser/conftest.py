@@ -123,8 +123,10 @@ def seeded(server: LiveServer, demo_rows: dict) -> LiveServer:
 
 
 def fresh_page_cache(app: Flask) -> None:
-    """Cached pages are keyed by article id and version, which start again in a new database."""
+    """Cached pages (and parsed site settings) are keyed by ids and versions, which start
+    again in a new database."""
     app.extensions["commentsvc_pages"] = PageCache(app.config["COMMENTSVC_PAGE_CACHE_ENTRIES"])
+    app.extensions["commentsvc"].settings_cache.clear()
 
 
 @pytest.fixture(scope="session")
