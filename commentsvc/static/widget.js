@@ -141,6 +141,7 @@ article{border-radius:6px;scroll-margin:4em}
 .time:hover{text-decoration:underline}
 .sub{color:var(--muted)}
 .badge{font-size:.8em;border-radius:99px;padding:.1em .6em;background:var(--hl);color:var(--fg)}
+.hp{position:absolute;left:-200vw}
 .body,.actions,.slot{margin-left:calc(36px + .6em)}
 .body{margin-top:.3em}
 .md p,.md ul,.md ol,.md blockquote,.md pre{margin:.4em 0}
@@ -264,6 +265,7 @@ class Thread {
     this.maxDepth = 0; // deepest display depth seen; the display cap once a flattening is seen
     this.cap = null;
     this.drafts = {};
+    this.opened = {}; // comment id -> when its reply form was first shown
     this.count = 0;
     this.ownKey = "commentsvc:own:" + this.o.api;
     this.pendingKey = "commentsvc:pending:" + this.o.api;
@@ -608,6 +610,11 @@ class Thread {
     f.preview = h("div", { class: "preview md", hidden: true });
     f.previewBtn = h("button", { type: "button", class: "btn", "aria-pressed": "false", text: t("preview"),
       onclick: () => this.togglePreview(f) });
+    if (kind !== "edit") {
+      // Bots fill in every field and send at once.
+      f.t0 = kind === "new" ? performance.now() : (this.opened[n.c.id] ||= performance.now());
+      f.hp = h("input", { class: "hp", name: "website", tabindex: "-1", autocomplete: "off", "aria-hidden": "true", "aria-label": "Website" });
+    }
     if (kind !== "edit" && !this.o.auth) {
       f.nameErr = h("p", { class: "field-err", id: id + "ne" });
       f.name = h("input", { id: id + "n", name: "author_name", type: "text", autocomplete: "nickname",
@@ -621,7 +628,7 @@ class Thread {
       text: t(kind === "edit" ? "save" : kind === "reply" ? "post_reply" : "post") });
     f.err = h("p", { class: "err", role: "alert" });
     f.form = h("form", { novalidate: true, "data-kind": kind, onsubmit: (e) => { e.preventDefault(); this.submit(kind, f, n); } },
-      h("label", { for: id + "b", text: label }), f.ta, f.preview,
+      h("label", { for: id + "b", text: label }), f.ta, f.preview, f.hp,
       h("div", { class: "under" }, h("span", { text: t("hint") }), f.counter), f.bodyErr,
       f.name && h("div", { class: "field" }, h("label", { for: id + "n", text: t("name") }), f.name, f.nameErr),
       f.err, h("div", { class: "buttons" }, f.previewBtn, f.cancel, f.submit));
@@ -725,7 +732,8 @@ class Thread {
 
   async post(f, parent, body) {
     const o = this.o, name = f.name ? f.name.value.trim() : "";
-    const payload = { site: o.site, article: o.article, body };
+    const payload = { site: o.site, article: o.article, body, honeypot: f.hp.value,
+      form_seconds: Math.round(performance.now() - f.t0) / 1000 };
     if (parent) payload.parent_id = parent.c.id;
     if (name) payload.author_name = name;
     if (o.title) payload.article_title = String(o.title).slice(0, 300);

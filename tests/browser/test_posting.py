@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from commentsvc.extensions import db
-from commentsvc.models import Article
+from commentsvc.models import Article, Comment
 from commentsvc.sites import create_site
 from tests.browser.support import (
     HOME,
     PUBLISHER,
     compose,
     embed,
+    form_shown,
     loaded,
     post,
     publisher_page,
     reply,
+    wait_like_a_person,
     widget,
 )
 
@@ -191,9 +196,11 @@ def test_a_reply_can_be_written_with_the_keyboard_alone(page, server):
     parent = post(root, "Anyone been yet?")
     parent.locator(".reply").focus()
     page.keyboard.press("Enter")
+    shown = time.monotonic()
     textarea = parent.locator("form[data-kind=reply] textarea[name=body]")
     expect(textarea).to_be_focused()
     page.keyboard.type("Yes, on Saturday.")
+    wait_like_a_person(page, shown)
     page.keyboard.press("Control+Enter")
 
     answer = parent.locator(".kids article")
@@ -219,3 +226,59 @@ def test_a_held_comment_shows_awaiting_moderation_to_its_author_only(new_page, s
     other = publisher_page(new_page(), server, embed("held-1", site="strict"))
     expect(loaded(other).locator("h2 .count")).to_have_text("Leave the first comment")
     expect(widget(other).locator("article")).to_have_count(0)
+
+
+def sent_comments(page) -> list[dict]:
+    return [json.loads(r.post_data) for r in page.sent if r.method == "POST"
+            and r.url.endswith("/api/v1/comments")]
+
+
+def statuses(server) -> list[str]:
+    with server.app.app_context():
+        return list(db.session.scalars(select(Comment.status).order_by(Comment.id)))
+
+
+def test_the_forms_send_the_time_they_were_shown_and_an_empty_hidden_field(page, server):
+    page.sent = []
+    page.on("request", lambda request: page.sent.append(request))
+    page.goto(server.url + HOME)
+    root = loaded(page)
+    hidden = compose(root).locator("input[name=website]")
+    expect(hidden).to_have_attribute("tabindex", "-1")
+    expect(hidden).to_have_attribute("aria-hidden", "true")
+    expect(hidden).not_to_be_in_viewport()
+    parent = post(root, "Posted after a human pause")
+    parent.locator(".reply").click()
+    opened = time.monotonic()
+    form = parent.locator("form[data-kind=reply]")
+    form.locator("textarea").fill("A reply, also unhurried")
+    wait_like_a_person(page, opened)
+    form.locator("button[type=submit]").click()
+    expect(parent.locator(".kids article")).to_have_count(1)
+
+    sent = sent_comments(page)
+    assert [s["honeypot"] for s in sent] == ["", ""]
+    assert all(2 <= s["form_seconds"] < 60 for s in sent), sent
+    assert statuses(server) == ["approved", "approved"]
+
+
+def test_a_form_sent_at_once_or_with_the_hidden_field_filled_is_kept_as_spam(page, server):
+    page.sent = []
+    page.on("request", lambda request: page.sent.append(request))
+    page.goto(server.url + HOME)
+    root = loaded(page)
+    form = compose(root)
+    form.locator("textarea[name=body]").fill("Too quick to be a person")
+    form.locator("button[type=submit]").click()  # no pause: as fast as a bot
+    expect(root.locator("article .badge")).to_contain_text("awaiting moderation")
+
+    wait_like_a_person(page, form_shown(page))
+    form.locator("input[name=website]").fill("http://spam.example", force=True)
+    form.locator("textarea[name=body]").fill("Slow, but filled the hidden field")
+    form.locator("button[type=submit]").click()
+    expect(root.locator("article .badge")).to_have_count(2)
+
+    first, second = sent_comments(page)
+    assert first["form_seconds"] < 2
+    assert second["honeypot"] == "http://spam.example"
+    assert statuses(server) == ["spam", "spam"]
