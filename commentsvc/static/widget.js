@@ -14,6 +14,7 @@ const SCRIPT_ROOT = SCRIPT && SCRIPT.src
   ? SCRIPT.src.replace(/[?#].*$/, "").replace(/\/static\/widget\.js$/, "") : "";
 const BODY_MAX = 10000;
 const SORTS = ["oldest", "newest", "top"];
+const ERRORS = { thread_closed: "e_closed", edit_window_closed: "e_window" };
 
 // --- text ------------------------------------------------------------------------------------
 // English is built in; the other languages are small scripts in static/i18n/, loaded only by
@@ -187,6 +188,8 @@ function h(tag, props, ...kids) {
   return el;
 }
 
+const code = (e) => ((e.data && e.data.error) || {}).code;
+
 function fill(el, ...kids) {
   el.replaceChildren();
   for (const kid of kids) if (kid != null && kid !== false) el.append(kid);
@@ -262,8 +265,6 @@ class Thread {
     this.ac = new AbortController();
     this.nodes = new Map(); // comment id -> rendered node
     this.parentOf = new Map(); // comment id -> parent id, for placing replies
-    this.maxDepth = 0; // deepest display depth seen; the display cap once a flattening is seen
-    this.cap = null;
     this.drafts = {};
     this.opened = {}; // comment id -> when its reply form was first shown
     this.count = 0;
@@ -355,9 +356,7 @@ class Thread {
     const t = this.t, err = (e.data && e.data.error) || {};
     if (e.net) return t("e_net");
     if (e.status === 429) return t("e_rate", { n: retrySeconds(e.retry) });
-    if (e.status === 409) return t("e_closed");
-    if (err.code === "edit_window_closed") return t("e_window");
-    return t("e_other", { msg: err.message || e.message });
+    return t(ERRORS[err.code] || "e_other", { msg: err.message || e.message });
   }
 
   fieldText(message) {
@@ -481,10 +480,7 @@ class Thread {
   tree(c, container, pending) {
     const n = this.comment(c, c.depth, pending);
     container.append(n.el);
-    for (const r of c.replies || []) {
-      if (r.depth === c.depth) this.cap = r.depth;
-      this.tree(r, n.kids);
-    }
+    for (const r of c.replies || []) this.tree(r, n.kids);
     if (c.depth === 0 && c.replies_remaining > 0) {
       n.cursor = c.replies_cursor;
       n.remaining = c.replies_remaining;
@@ -510,7 +506,6 @@ class Thread {
       store.set(this.pendingKey, this.pendingList().filter((p) => p.c.id !== c.id));
     }
     this.parentOf.set(c.id, c.parent_id);
-    this.maxDepth = Math.max(this.maxDepth, depth);
     const n = { c, depth, pending: !!pending, remaining: 0 };
     n.head = h("div", { class: "head" });
     n.body = h("div", { class: "body md" });
@@ -553,14 +548,15 @@ class Thread {
   }
 
   actions(n) {
-    const t = this.t, own = this.own()[n.c.id];
+    const t = this.t, c = n.c, own = this.own()[c.id];
+    const open = own && c.status !== "deleted" && !(own.u < Date.now());
+    clearTimeout(n.timer);
+    if (open && own.u) n.timer = setTimeout(() => this.dead || this.actions(n), own.u - Date.now() + 50);
     fill(n.actions,
-      !this.closed && !n.pending && n.c.status === "approved" &&
+      !this.closed && !n.pending && c.status === "approved" &&
         h("button", { type: "button", class: "link reply", "aria-expanded": "false", text: t("reply"), onclick: (e) => this.toggleReply(n, e.currentTarget) }),
-      own && !n.pending && n.c.status === "approved" &&
-        h("button", { type: "button", class: "link edit", text: t("edit"), onclick: () => this.openEdit(n) }),
-      own && n.c.status !== "deleted" &&
-        h("button", { type: "button", class: "link danger", text: t("del"), onclick: () => this.askDelete(n) }));
+      open && h("button", { type: "button", class: "link edit", text: t("edit"), onclick: () => this.openEdit(n) }),
+      open && h("button", { type: "button", class: "link danger", text: t("del"), onclick: () => this.askDelete(n) }));
     n.replyBtn = n.actions.querySelector(".reply");
   }
 
@@ -724,7 +720,7 @@ class Thread {
     } catch (e) {
       if (this.dead) return;
       this.showError(f, e);
-      if (e.data && e.data.error && e.data.error.code === "edit_window_closed") this.forget(n);
+      if (code(e) === "edit_window_closed") this.expire(n);
     } finally {
       if (!this.dead) this.busy(f, false);
     }
@@ -743,15 +739,13 @@ class Thread {
     if (f.name) store.set("commentsvc:name", name);
     const pending = status === 202 || data.status === "pending";
     const own = this.own();
-    own[data.id] = { t: data.edit_token, src: body, at: Date.now() };
+    // The window by the service's clock, counted on ours: no skew.
+    own[data.id] = { t: data.edit_token, src: body, at: Date.now(),
+      u: Date.now() + Date.parse(data.editable_until) - Date.parse(data.created_at) };
     this.saveOwn(own);
     const c = Object.assign({}, data, { replies: [] });
     delete c.edit_token;
-    if (pending) {
-      const list = this.pendingList();
-      list.push({ site: o.site, article: o.article, at: Date.now(), c });
-      store.set(this.pendingKey, list);
-    }
+    if (pending) this.keepHeld(c);
     f.ta.value = "";
     this.endPreview(f);
     this.counter(f);
@@ -765,17 +759,9 @@ class Thread {
 
   // A comment of ours, just posted or still held: put it where a reload would show it.
   insert(c, parent, pending) {
-    if (!parent) {
-      const n = this.comment(c, 0, pending);
-      if (this.sort === "newest") this.list.prepend(n.el); else this.list.append(n.el);
-      return n;
-    }
-    const cap = this.cap != null ? this.cap : Math.max(3, this.maxDepth);
-    const depth = Math.min(parent.depth + 1, cap);
-    this.parentOf.set(c.id, c.parent_id);
-    const holder = this.holder(c.parent_id, depth) || parent;
-    const n = this.comment(c, depth, pending);
-    holder.kids.append(n.el);
+    const n = this.comment(c, c.depth, pending);
+    if (parent) (this.holder(c.parent_id, c.depth) || parent).kids.append(n.el);
+    else if (this.sort === "newest") this.list.prepend(n.el); else this.list.append(n.el);
     return n;
   }
 
@@ -788,6 +774,11 @@ class Thread {
       const parent = p.c.parent_id && this.nodes.get(p.c.parent_id);
       if (!p.c.parent_id || parent) this.insert(p.c, parent, true);
     }
+  }
+
+  keepHeld(c) {
+    const o = this.o;
+    store.set(this.pendingKey, [...this.pendingList().filter((p) => p.c.id !== c.id), { site: o.site, article: o.article, at: Date.now(), c }]);
   }
 
   pendingList() {
@@ -806,9 +797,10 @@ class Thread {
     store.set(this.ownKey, own);
   }
 
-  forget(n) {
+  expire(n) {
+    // No more Edit; the entry stays, as the comment is still ours.
     const own = this.own();
-    delete own[n.c.id];
+    if (own[n.c.id]) own[n.c.id].u = 0;
     this.saveOwn(own);
     this.actions(n);
   }
@@ -855,11 +847,18 @@ class Thread {
     const { data } = await this.req("PATCH", `/comments/${n.c.id}`, { body }, own[n.c.id] && own[n.c.id].t);
     if (this.dead) return;
     if (own[n.c.id]) { own[n.c.id].src = body; this.saveOwn(own); }
-    Object.assign(n.c, { html: data.html, edited_at: data.edited_at, author: data.author });
+    const held = data.status !== "approved", was = n.pending;
+    Object.assign(n.c, { html: data.html, edited_at: data.edited_at, author: data.author, status: data.status });
+    if (held) {
+      // Held again (or still): keep our copy in view.
+      this.keepHeld(Object.assign({}, n.c, { replies: [] }));
+      if (!was) this.setCount(this.count - 1);
+      n.pending = true;
+    }
     this.closeEdit(n, false);
     this.paint(n);
     n.el.focus();
-    this.announce(this.t("updated"));
+    this.announce(this.t(held && !was ? "held" : "updated"));
   }
 
   askDelete(n) {
@@ -884,7 +883,7 @@ class Thread {
       btn.disabled = false;
       this.actions(n);
       n.actions.append(h("p", { class: "err", role: "alert", text: this.errorText(e) }));
-      if (e.data && e.data.error && e.data.error.code === "edit_window_closed") this.forget(n);
+      if (code(e) === "edit_window_closed") this.expire(n);
       return;
     }
     if (this.dead) return;

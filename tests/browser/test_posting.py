@@ -14,6 +14,7 @@ from sqlalchemy import select
 from commentsvc.extensions import db
 from commentsvc.models import Article, Comment
 from commentsvc.sites import create_site
+from tests.browser.moderator_support import admin_api, make_key
 from tests.browser.support import (
     HOME,
     PUBLISHER,
@@ -282,3 +283,65 @@ def test_a_form_sent_at_once_or_with_the_hidden_field_filled_is_kept_as_spam(pag
     assert first["form_seconds"] < 2
     assert second["honeypot"] == "http://spam.example"
     assert statuses(server) == ["spam", "spam"]
+
+
+def change_site(server, **settings) -> None:
+    answer = admin_api(server, make_key(server, "admin"), "patch", "/sites/default",
+                       json={"settings": settings})
+    assert answer.status_code == 200, answer.json
+
+
+def test_edit_and_delete_disappear_when_the_edit_window_closes(page, server):
+    change_site(server, edit_window_seconds=4)
+    page.goto(server.url + HOME)
+    mine = post(loaded(page), "Quick, while I still can")
+    actions = mine.locator(":scope > .actions")
+    expect(actions.get_by_role("button", name="Edit")).to_be_visible()
+    expect(actions.get_by_role("button", name="Delete")).to_be_visible()
+
+    expect(actions.get_by_role("button", name="Edit")).to_have_count(0, timeout=8000)
+    expect(actions.get_by_role("button", name="Delete")).to_have_count(0)
+    expect(actions.get_by_role("button", name="Reply")).to_be_visible()
+    page.reload()
+    mine = widget(page).locator("article").first
+    expect(mine.locator(":scope > .body")).to_have_text("Quick, while I still can")
+    expect(mine.get_by_role("button", name="Edit")).to_have_count(0)
+
+
+def test_a_held_comment_can_be_edited_and_stays_held(page, server):
+    change_site(server, moderation="pre")
+    page.goto(server.url + HOME)
+    mine = post(loaded(page), "Held at first")
+    expect(mine.locator(".badge")).to_contain_text("awaiting moderation")
+    mine.get_by_role("button", name="Edit").click()
+    mine.locator("form[data-kind=edit] textarea").fill("Held, and corrected")
+    mine.get_by_role("button", name="Save").click()
+    expect(mine.locator(":scope > .body")).to_have_text("Held, and corrected")
+    expect(mine.locator(".badge")).to_contain_text("awaiting moderation")
+    expect(widget(page).locator(".sr[aria-live]")).to_have_text("Your comment was updated.")
+
+    page.reload()
+    mine = loaded(page).locator("article").first
+    expect(mine.locator(":scope > .body")).to_have_text("Held, and corrected")
+    expect(mine.locator(".badge")).to_contain_text("awaiting moderation")
+
+
+def test_an_edit_that_a_rule_holds_shows_the_comment_as_awaiting_moderation(page, server):
+    change_site(server, suspect_words=["casino"])
+    page.goto(server.url + HOME)
+    root = loaded(page)
+    mine = post(root, "Nice evening out")
+    expect(root.locator("h2 .count")).to_have_text("1 comment")
+    mine.get_by_role("button", name="Edit").click()
+    mine.locator("form[data-kind=edit] textarea").fill("Nice evening out at the casino")
+    mine.get_by_role("button", name="Save").click()
+
+    expect(mine.locator(".badge")).to_contain_text("awaiting moderation")
+    expect(root.locator(".sr[aria-live]")).to_have_text(
+        "Your comment was received and is awaiting moderation.")
+    expect(root.locator("h2 .count")).to_have_text("Leave the first comment")
+    expect(mine.get_by_role("button", name="Reply")).to_have_count(0)
+    page.reload()
+    mine = loaded(page).locator("article").first
+    expect(mine.locator(":scope > .body")).to_have_text("Nice evening out at the casino")
+    expect(mine.locator(".badge")).to_contain_text("awaiting moderation")
