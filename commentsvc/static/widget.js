@@ -1,9 +1,5 @@
-/*! commentsvc widget: a comment thread in an open shadow root. Plain JavaScript, no
- * dependencies, no build step. It talks only to the service it was loaded from (or data-api).
- *   <div id="commentsvc" data-site="default" data-article="news-42"></div>
- *   <script src="https://comments.example/static/widget.js" async></script>
- * SPAs: window.commentsvc.mount(el, {site, article, ...}) and window.commentsvc.unmount(el).
- * Options, theming variables and languages: README.md, section "Embedding". */
+/*! commentsvc widget: a comment thread in an open shadow root. Plain JavaScript, no build step;
+ * it talks only to the service it came from. Options: README.md, section "Embedding". */
 (() => {
 "use strict";
 const W = window, D = document;
@@ -14,7 +10,9 @@ const SCRIPT_ROOT = SCRIPT && SCRIPT.src
   ? SCRIPT.src.replace(/[?#].*$/, "").replace(/\/static\/widget\.js$/, "") : "";
 const BODY_MAX = 10000;
 const SORTS = ["oldest", "newest", "top"];
-const ERRORS = { thread_closed: "e_closed", edit_window_closed: "e_window" };
+const REASONS = ["spam", "abuse", "off_topic", "other"];
+const ERRORS = { thread_closed: "e_closed", edit_window_closed: "e_window", own_comment: "e_own",
+  already_flagged: "e_flagged" };
 
 // --- text ------------------------------------------------------------------------------------
 // English is built in; the other languages are small scripts in static/i18n/, loaded only by
@@ -48,6 +46,12 @@ const EN = {
   nothing: "Nothing to preview yet.", not_found: "The linked comment could not be found.",
   linked: "You are looking at the thread of a linked comment.",
   from_start: "Show all comments from the start", sorted: "Sorted: {s}",
+  up: "Upvote", down: "Downvote", score: "Score: {n}", pinned: "Pinned",
+  e_own: "You cannot vote on your own comment.", report: "Report",
+  report_q: "Why are you reporting this comment?", spam: "Spam", abuse: "Abuse or harassment",
+  off_topic: "Off topic", other: "Something else", note: "Note for the moderators (optional)",
+  send_report: "Send report", reported: "Reported — thank you",
+  e_flagged: "You have already reported this comment", e_reason: "Choose a reason.",
 };
 const LOCALES = { en: EN };
 const BUNDLED = ["de", "fr", "tr", "ru", "uz"];
@@ -113,7 +117,7 @@ button,input,textarea,select{font:inherit;color:inherit;margin:0}
 textarea,input,select{background:var(--bg);border:1px solid var(--muted);border-radius:6px;padding:.5em .65em;width:100%;display:block}
 textarea{min-height:6.5em;resize:vertical}
 [aria-invalid=true]{border-color:var(--danger);box-shadow:0 0 0 1px var(--danger)}
-label{display:block;font-weight:600;margin:0 0 .3em}
+label,legend{display:block;font-weight:600;margin:0 0 .3em;padding:0}
 form{margin:0 0 1.5em}
 .field{margin-top:.8em}
 .under{display:flex;justify-content:space-between;flex-wrap:wrap;gap:.2em 1em;font-size:.84em;color:var(--muted);margin-top:.3em}
@@ -142,6 +146,14 @@ article{border-radius:6px;scroll-margin:4em}
 .time:hover{text-decoration:underline}
 .sub{color:var(--muted)}
 .badge{font-size:.8em;border-radius:99px;padding:.1em .6em;background:var(--hl);color:var(--fg)}
+.pin::before{content:"";display:inline-block;width:.5em;height:.5em;margin-right:.4em;border:2px solid;border-radius:50% 50% 50% 0;transform:rotate(-45deg)}
+.votes{display:inline-flex;align-items:center;gap:.3em}
+.btn.vote{padding:.1em .55em}
+.vote[aria-pressed=true]{background:var(--accent);color:var(--on-accent)}
+.score{min-width:1em;text-align:center;font-weight:600}
+fieldset{border:0;padding:0;margin:0}
+.opt{font-weight:400;display:flex;gap:.5em}
+.opt input{width:auto}
 .hp{position:absolute;left:-200vw}
 .body,.actions,.slot{margin-left:calc(36px + .6em)}
 .body{margin-top:.3em}
@@ -261,15 +273,18 @@ class Thread {
     };
     this.sort = SORTS.includes(pick("sort")) ? pick("sort") : "oldest";
     this.rtf = new Intl.RelativeTimeFormat(this.o.lang, { numeric: "auto" });
+    this.nf = new Intl.NumberFormat(this.o.lang);
     this.dtf = new Intl.DateTimeFormat(this.o.lang, { dateStyle: "long", timeStyle: "short" });
     this.ac = new AbortController();
     this.nodes = new Map(); // comment id -> rendered node
     this.parentOf = new Map(); // comment id -> parent id, for placing replies
     this.drafts = {};
     this.opened = {}; // comment id -> when its reply form was first shown
+    this.votes = {};
     this.count = 0;
     this.ownKey = "commentsvc:own:" + this.o.api;
     this.pendingKey = "commentsvc:pending:" + this.o.api;
+    this.flagKey = "commentsvc:reported:" + this.o.api;
     this.onHash = () => this.fromHash();
   }
 
@@ -304,6 +319,9 @@ class Thread {
     this.setCount(0);
     addEventListener("hashchange", this.onHash);
     this.timer = setInterval(() => this.tick(), 60000);
+    // Pages are the same for all (and cached): our votes come apart.
+    this.myVotes = this.req("GET", "/votes?" + new URLSearchParams({ site: this.o.site, article: this.o.article }))
+      .then(({ data }) => data.votes, () => ({}));
     this.load(null).then((ok) => ok && this.fromHash());
   }
 
@@ -388,6 +406,7 @@ class Thread {
       this.list.removeAttribute("aria-busy");
       return false;
     }
+    if (this.myVotes) { this.votes = await this.myVotes; this.myVotes = null; }
     if (this.dead) return false;
     this.status.hidden = true;
     this.list.removeAttribute("aria-busy");
@@ -512,7 +531,7 @@ class Thread {
     n.actions = h("div", { class: "actions" });
     n.slot = h("div", { class: "slot" });
     n.kids = h("div", { class: "kids" });
-    n.el = h("article", { id: "comment-" + c.id, "data-comment-id": c.id, tabindex: "-1" },
+    n.el = h("article", { id: "comment-" + c.id, "data-comment-id": c.id, tabindex: "-1", class: c.pinned && "pinned" },
       n.head, n.body, n.actions, n.slot, n.kids);
     this.nodes.set(c.id, n);
     this.paint(n);
@@ -531,7 +550,8 @@ class Thread {
         onclick: (e) => { if (location.hash === "#comment-" + c.id) { e.preventDefault(); this.fromHash(); } } },
       h("time", { datetime: c.created_at, title: this.dtf.format(when), text: this.ago(when) })),
       c.edited_at && h("span", { class: "sub", title: this.dtf.format(new Date(c.edited_at)), text: "· " + t("edited") }),
-      n.pending && h("span", { class: "badge", text: t("pending") }));
+      n.pending && h("span", { class: "badge", text: t("pending") }),
+      c.pinned && h("span", { class: "badge pin", text: t("pinned") }));
     if (gone) n.body.replaceChildren(h("p", { class: "gone", text: t("deleted") }));
     else n.body.innerHTML = c.html; // sanitised by the service (nh3 allowlist), never raw input
     this.actions(n);
@@ -548,16 +568,98 @@ class Thread {
   }
 
   actions(n) {
-    const t = this.t, c = n.c, own = this.own()[c.id];
+    const t = this.t, c = n.c, own = this.own()[c.id], live = !n.pending && c.status === "approved";
     const open = own && c.status !== "deleted" && !(own.u < Date.now());
     clearTimeout(n.timer);
     if (open && own.u) n.timer = setTimeout(() => this.dead || this.actions(n), own.u - Date.now() + 50);
+    const mine = own || n.mine, done = this.reported()[c.id] || n.note;
     fill(n.actions,
-      !this.closed && !n.pending && c.status === "approved" &&
-        h("button", { type: "button", class: "link reply", "aria-expanded": "false", text: t("reply"), onclick: (e) => this.toggleReply(n, e.currentTarget) }),
+      live && this.voter(n, mine),
+      !this.closed && live &&
+        h("button", { type: "button", class: "link reply", "aria-expanded": !!n.reply + "", text: t("reply"), onclick: (e) => this.toggleReply(n, e.currentTarget) }),
       open && h("button", { type: "button", class: "link edit", text: t("edit"), onclick: () => this.openEdit(n) }),
-      open && h("button", { type: "button", class: "link danger", text: t("del"), onclick: () => this.askDelete(n) }));
+      open && h("button", { type: "button", class: "link danger", text: t("del"), onclick: () => this.askDelete(n) }),
+      live && !mine && (done ? h("span", { class: "sub", text: n.note || t("reported") })
+        : h("button", { type: "button", class: "link report", "aria-expanded": !!n.rep + "", text: t("report"), onclick: () => this.openReport(n) })));
     n.replyBtn = n.actions.querySelector(".reply");
+  }
+
+  // -- votes and reports --
+  voter(n, mine) {
+    const t = this.t, c = n.c, score = h("span", { class: "score" });
+    const btn = (v, label, glyph) => !mine && h("button", { type: "button", class: "btn vote", "aria-label": t(label), text: glyph,
+      onclick: () => this.vote(n, this.votes[c.id] === v ? 0 : v) });
+    const up = btn(1, "up", "▲"), down = btn(-1, "down", "▼");
+    (n.showVotes = () => {
+      fill(score, h("span", { "aria-hidden": "true", text: this.nf.format(c.score) }), h("span", { class: "sr", text: t("score", { n: c.score }) }));
+      if (up) { up.setAttribute("aria-pressed", this.votes[c.id] === 1); down.setAttribute("aria-pressed", this.votes[c.id] === -1); }
+    })();
+    return h("span", { class: "votes" }, up, score, down);
+  }
+
+  async vote(n, value) {
+    try {
+      const { data } = await this.req("POST", `/comments/${n.c.id}/vote`, { value });
+      if (this.dead) return;
+      n.c.score = data.score;
+      this.votes[n.c.id] = data.my_vote;
+      n.showVotes();
+      this.announce(this.t("score", { n: data.score }));
+    } catch (e) {
+      if (this.dead) return;
+      if (code(e) === "own_comment") { n.mine = true; this.actions(n); n.el.focus(); }
+      this.oops(n, e);
+    }
+  }
+
+  oops(n, e) {
+    (n.actions.querySelector(".err") || n.actions.appendChild(h("p", { class: "err", role: "alert" }))).textContent = this.errorText(e);
+  }
+
+  reported() {
+    return store.get(this.flagKey) || {};
+  }
+
+  openReport(n) {
+    const t = this.t, id = "cs" + ++uid;
+    const close = (to) => {
+      n.rep.remove();
+      n.rep = null;
+      this.actions(n);
+      (to || n.actions.querySelector(".report")).focus();
+    };
+    if (n.rep) { close(); return; }
+    const err = h("p", { class: "err", role: "alert" });
+    const note = h("textarea", { id: id + "n", name: "note", rows: 2, maxlength: 500 });
+    const send = h("button", { type: "submit", class: "btn primary", text: t("send_report") });
+    const form = (n.rep = h("form", { novalidate: true, "data-kind": "report",
+      onkeydown: (e) => { if (e.key === "Escape") close(); },
+      onsubmit: async (e) => {
+        e.preventDefault();
+        const reason = form.querySelector(":checked");
+        if (!reason) { err.textContent = t("e_reason"); form.querySelector("input").focus(); return; }
+        send.disabled = true;
+        try {
+          await this.req("POST", `/comments/${n.c.id}/flag`, { reason: reason.value, note: note.value.trim() });
+          n.note = t("reported");
+        } catch (e) {
+          if (this.dead) return;
+          send.disabled = false;
+          if (code(e) !== "already_flagged") { err.textContent = this.errorText(e); return; }
+          n.note = t("e_flagged");
+        }
+        if (this.dead) return;
+        store.set(this.flagKey, Object.assign(this.reported(), { [n.c.id]: 1 }));
+        close(n.el);
+        this.announce(n.note);
+      } },
+      h("fieldset", null, h("legend", { text: t("report_q") }),
+        REASONS.map((r) => h("label", { class: "opt" }, h("input", { type: "radio", name: "reason", value: r }), t(r)))),
+      h("label", { for: id + "n", text: t("note") }), note, err,
+      h("div", { class: "buttons" }, h("button", { type: "button", class: "btn", text: t("cancel"), onclick: () => close() }), send)));
+    n.slot.append(form);
+    this.actions(n);
+    form.querySelector("input").focus();
   }
 
   ago(date) {
@@ -633,7 +735,7 @@ class Thread {
   }
 
   counter(f) {
-    const n = f.ta.value.length, nf = new Intl.NumberFormat(this.o.lang);
+    const n = f.ta.value.length, nf = this.nf;
     f.counter.textContent = `${nf.format(n)} / ${nf.format(BODY_MAX)}`;
     f.counter.classList.toggle("over", n > BODY_MAX);
   }
@@ -761,7 +863,8 @@ class Thread {
   insert(c, parent, pending) {
     const n = this.comment(c, c.depth, pending);
     if (parent) (this.holder(c.parent_id, c.depth) || parent).kids.append(n.el);
-    else if (this.sort === "newest") this.list.prepend(n.el); else this.list.append(n.el);
+    // Newest first comes after the pinned comments.
+    else this.list.insertBefore(n.el, this.sort === "newest" ? this.list.querySelector(":scope>:not(.pinned)") : null);
     return n;
   }
 
@@ -798,7 +901,7 @@ class Thread {
   }
 
   expire(n) {
-    // No more Edit; the entry stays, as the comment is still ours.
+    // No more Edit, but still ours: no votes on it either.
     const own = this.own();
     if (own[n.c.id]) own[n.c.id].u = 0;
     this.saveOwn(own);
@@ -882,7 +985,7 @@ class Thread {
       if (this.dead) return;
       btn.disabled = false;
       this.actions(n);
-      n.actions.append(h("p", { class: "err", role: "alert", text: this.errorText(e) }));
+      this.oops(n, e);
       if (code(e) === "edit_window_closed") this.expire(n);
       return;
     }

@@ -7,6 +7,7 @@ from importlib.resources import files
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.moderator_support import admin_api, make_key
 from tests.browser.support import BUSY, HOME, loaded, post
 
 pytestmark = pytest.mark.browser
@@ -30,7 +31,18 @@ def test_a_busy_thread_with_open_forms_has_no_serious_accessibility_violations(
     # The demo pages forbid inline scripts; axe is injected as one.
     page = new_page(color_scheme=scheme, bypass_csp=True)
     page.goto(seeded.url + BUSY)
+    first = loaded(page).locator(".list > article").first
+    pinned = admin_api(seeded, make_key(seeded), "post",
+                       f"/comments/{first.get_attribute('data-comment-id')}/moderate",
+                       json={"action": "pin"})
+    assert pinned.status_code == 200, pinned.json
+    page.reload()
     root = loaded(page)
+    expect(root.locator(".pin")).to_have_count(1)
+    root.get_by_role("button", name="Upvote").first.click()
+    expect(root.locator(".vote[aria-pressed=true]")).to_have_count(1)
+    root.get_by_role("button", name="Report", exact=True).nth(1).click()
+    expect(root.locator("form[data-kind=report]")).to_be_visible()
     mine = post(root, "A comment of my own, with **Edit** and **Delete** buttons")
     mine.locator(".reply").click()
     reply_form = mine.locator("form[data-kind=reply]")

@@ -28,4 +28,10 @@ window.commentsvc.addLocale("de", {
   nothing: "Noch nichts für die Vorschau.", not_found: "Der verlinkte Kommentar wurde nicht gefunden.",
   linked: "Sie sehen die Diskussion eines verlinkten Kommentars.",
   from_start: "Alle Kommentare von Anfang an zeigen", sorted: "Sortiert: {s}",
+  up: "Positiv bewerten", down: "Negativ bewerten", score: "Bewertung: {n}", pinned: "Angeheftet",
+  e_own: "Ihren eigenen Kommentar können Sie nicht bewerten.", report: "Melden",
+  report_q: "Warum melden Sie diesen Kommentar?", spam: "Spam", abuse: "Beleidigung oder Belästigung",
+  off_topic: "Am Thema vorbei", other: "Etwas anderes", note: "Hinweis für die Moderation (optional)",
+  send_report: "Meldung senden", reported: "Gemeldet – danke",
+  e_flagged: "Sie haben diesen Kommentar bereits gemeldet", e_reason: "Bitte wählen Sie einen Grund.",
 });

@@ -28,4 +28,10 @@ window.commentsvc.addLocale("fr", {
   nothing: "Rien à prévisualiser pour l’instant.", not_found: "Le commentaire lié est introuvable.",
   linked: "Vous voyez la discussion d’un commentaire lié.",
   from_start: "Afficher tous les commentaires depuis le début", sorted: "Tri\u00a0: {s}",
+  up: "Voter pour", down: "Voter contre", score: "Score\u00a0: {n}", pinned: "Épinglé",
+  e_own: "Vous ne pouvez pas voter pour votre propre commentaire.", report: "Signaler",
+  report_q: "Pourquoi signalez-vous ce commentaire\u00a0?", spam: "Spam", abuse: "Abus ou harcèlement",
+  off_topic: "Hors sujet", other: "Autre chose", note: "Note pour les modérateurs (facultatif)",
+  send_report: "Envoyer le signalement", reported: "Signalé — merci",
+  e_flagged: "Vous avez déjà signalé ce commentaire", e_reason: "Choisissez un motif.",
 });

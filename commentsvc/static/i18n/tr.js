@@ -27,4 +27,10 @@ window.commentsvc.addLocale("tr", {
   nothing: "Önizlenecek bir şey yok.", not_found: "Bağlantı verilen yorum bulunamadı.",
   linked: "Bağlantı verilen bir yorumun tartışmasını görüyorsunuz.",
   from_start: "Tüm yorumları baştan göster", sorted: "Sıralama: {s}",
+  up: "Olumlu oy ver", down: "Olumsuz oy ver", score: "Puan: {n}", pinned: "Sabitlenmiş",
+  e_own: "Kendi yorumunuza oy veremezsiniz.", report: "Bildir",
+  report_q: "Bu yorumu neden bildiriyorsunuz?", spam: "Spam", abuse: "Hakaret veya taciz",
+  off_topic: "Konu dışı", other: "Başka bir şey", note: "Moderatörler için not (isteğe bağlı)",
+  send_report: "Bildirimi gönder", reported: "Bildirildi — teşekkürler",
+  e_flagged: "Bu yorumu zaten bildirdiniz", e_reason: "Bir neden seçin.",
 });

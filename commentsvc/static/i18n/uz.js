@@ -28,4 +28,10 @@ window.commentsvc.addLocale("uz", {
   nothing: "Ko‘rsatish uchun hali hech narsa yo‘q.", not_found: "Havoladagi izoh topilmadi.",
   linked: "Siz havoladagi izoh muhokamasini ko‘ryapsiz.",
   from_start: "Barcha izohlarni boshidan ko‘rsatish", sorted: "Saralash: {s}",
+  up: "Ijobiy ovoz berish", down: "Salbiy ovoz berish", score: "Reyting: {n}", pinned: "Qadalgan",
+  e_own: "O‘z izohingizga ovoz bera olmaysiz.", report: "Shikoyat qilish",
+  report_q: "Nega bu izoh ustidan shikoyat qilyapsiz?", spam: "Spam", abuse: "Haqorat yoki ta’qib",
+  off_topic: "Mavzuga aloqasiz", other: "Boshqa sabab", note: "Moderatorlar uchun izoh (ixtiyoriy)",
+  send_report: "Shikoyatni yuborish", reported: "Shikoyat yuborildi — rahmat",
+  e_flagged: "Siz bu izoh ustidan allaqachon shikoyat qilgansiz", e_reason: "Sababni tanlang.",
 });
