@@ -399,7 +399,6 @@ def main(argv: list[str]) -> int:
         posted = warm_up.published + sum(
             r.published for sc in writers if sc.server != "words"
             for r in measured[sc.name].runs)
-        counters = verify_counters(urls["main"], posted)
         for sc in [*reads, *writers]:
             if measured[sc.name].failures:
                 log = running[sc.server].log.read_text().strip().splitlines()
@@ -408,6 +407,9 @@ def main(argv: list[str]) -> int:
     finally:
         for server in running.values():
             server.stop()
+    # Only once the servers have stopped: a post still in flight would commit between the
+    # two reads of the check and look like a lost increment.
+    counters = verify_counters(urls["main"], posted)
 
     load_after = Path("/proc/loadavg").read_text().split()[0]
     database = seed.server_version(urls["main"])
