@@ -47,8 +47,12 @@ class Posted:
 
     @property
     def public_status(self) -> str:
-        # Spam is answered like a held comment, so a bot cannot tell it was caught.
-        return PENDING if self.comment.status == SPAM else self.comment.status
+        return public_status(self.comment)
+
+
+def public_status(comment: Comment) -> str:
+    """What the author is told: spam looks held, so a bot cannot tell it was caught."""
+    return PENDING if comment.status == SPAM else comment.status
 
 
 class Rejected(Invalid):

@@ -123,7 +123,7 @@ class CommentOut(Schema):
     parent_id = fields.Integer(attribute="comment.parent_id", allow_none=True)
     root_id = fields.Integer(attribute="comment.root_id", allow_none=True)
     depth = fields.Integer()
-    status = fields.String(attribute="comment.status")
+    status = fields.Method("dump_status", metadata={"type": "string"})
     author = fields.Method("dump_author", allow_none=True,
                            metadata={"type": "object", "nullable": True})
     html = fields.Method("dump_html", metadata={"type": "string"})
@@ -141,6 +141,9 @@ class CommentOut(Schema):
                   "the thread page that starts with this comment's top-level comment"},
     )
 
+    def dump_status(self, node: Any) -> str:
+        return getattr(node, "public_status", None) or node.comment.status
+
     def dump_author(self, node: Any) -> dict[str, Any] | None:
         comment = node.comment
         if not _shows_content(node):
@@ -156,12 +159,11 @@ class CommentOut(Schema):
 
 
 def _shows_content(node: Any) -> bool:
-    status = getattr(node, "public_status", node.comment.status)
+    status = getattr(node, "public_status", None) or node.comment.status
     return status in {APPROVED, PENDING}
 
 
 class PostedOut(CommentOut):
-    status = fields.String(attribute="public_status")
     edit_token = fields.String(metadata={"description": "shown once; send as Bearer to edit"})
     editable_until = UTCTime(metadata={"description": "edit and delete work until then"})
 

@@ -33,6 +33,7 @@ class Node:
     replies_cursor: str | None = None
     replies_remaining: int = 0
     thread_cursor: str | None = None
+    public_status: str | None = None  # set in answers to the author (see posting.public_status)
 
 
 @dataclass

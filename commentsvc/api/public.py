@@ -135,7 +135,9 @@ def edit_comment(data: dict, comment_id: int) -> threads.Node:
     """Edit your own comment within the edit window (`Authorization: Bearer <edit_token>`)."""
     config = service_config()
     comment = posting.edit(db.session, config, comment_id, bearer_token(), data["body"])
-    return threads.as_node(db.session, config, comment)
+    node = threads.as_node(db.session, config, comment)
+    node.public_status = posting.public_status(comment)
+    return node
 
 
 @blp.route("/comments/<int:comment_id>", methods=["DELETE"])

@@ -120,3 +120,11 @@ def test_new_word_lists_apply_to_the_next_post(client, keys):  # noqa: F811
                             headers=bearer(keys.admin))
     assert response.status_code == 200
     assert post(client, "you scammer again").status_code == 422
+
+
+def test_editing_a_comment_caught_as_spam_still_looks_held(client):
+    caught = post(client, "Quick!", form_seconds=0.2).json
+    response = edit(client, caught, "Quick, edited")
+    assert response.status_code == 200
+    assert response.json["status"] == "pending"
+    assert response.json["html"] == "<p>Quick, edited</p>"
