@@ -82,7 +82,9 @@ def reset_database(seeded: dict[str, list[dict[str, Any]]]) -> None:
         db.session.execute(delete(table))
     for table in db.metadata.sorted_tables:
         if seeded.get(table.name):
-            db.session.execute(insert(table), seeded[table.name])
+            # In id order: a reply must follow its parent (foreign keys are enforced).
+            rows = sorted(seeded[table.name], key=lambda row: row.get("id") or 0)
+            db.session.execute(insert(table), rows)
     db.session.commit()
 
 

@@ -28,7 +28,7 @@ from commentsvc.api.page_cache import PageCache
 from commentsvc.extensions import db, limiter
 from commentsvc.web.demo import seed_demo
 from tests.browser.support import PUBLISHER
-from tests.conftest import TEST_DATABASE_URL, app_config, reset_database
+from tests.conftest import app_config, reset_database
 
 CHROMIUM = os.environ.get("COMMENTSVC_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -67,8 +67,6 @@ class LiveServer:
 # built again after any other tests that ran in between.
 @pytest.fixture(scope="module")
 def live_server(database_url: str, migrated: dict) -> Iterator[LiveServer]:
-    if TEST_DATABASE_URL:
-        pytest.skip("the browser tests run in the SQLite pass; the API tests cover PostgreSQL")
     clock = OffsetClock()
     app = create_app(app_config(
         database_url,
