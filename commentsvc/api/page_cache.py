@@ -6,9 +6,12 @@ point at a stale page; each process keeps its own small LRU and needs no coordin
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+
+from flask import Response, request
 
 
 class PageCache:
@@ -32,3 +35,22 @@ class PageCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
+
+
+def json_response(body: bytes) -> Response:
+    # Browsers revalidate each time (the ETag makes that cheap); nothing is personal here.
+    return Response(body, mimetype="application/json", headers={"Cache-Control": "no-cache"})
+
+
+def serve(cache: PageCache, key: Hashable, build: Callable[[], bytes]) -> Response:
+    """The page for `key`: 304 to a matching If-None-Match, else from the cache or built."""
+    etag = hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest()
+    if etag in request.if_none_match:
+        return Response(status=304, headers={"ETag": f'"{etag}"'})
+    body = cache.get(key)
+    if body is None:
+        body = build()
+        cache.put(key, body)
+    response = json_response(body)
+    response.set_etag(etag)
+    return response

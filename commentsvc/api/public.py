@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from types import SimpleNamespace
 from typing import Any
 
@@ -10,6 +9,7 @@ from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
 from commentsvc import posting, reactions, render, threads
+from commentsvc.api import page_cache
 from commentsvc.api.requests import (
     bearer_token,
     client_ip,
@@ -78,27 +78,15 @@ def list_comments(args: dict) -> Response:
     keyed by the thread's version, so a busy thread costs one small query per read."""
     head = threads.thread_head(db.session, service_config(), args["site"], args["article"])
     options = {"sort": args["sort"], "limit": args["limit"], "cursor": args["cursor"]}
+
+    def build() -> bytes:
+        return PageOut().dumps(threads.thread_page(db.session, head, **options)).encode()
+
     if head.version is None:  # no comment yet: nothing worth caching
-        return _json(PageOut().dumps(threads.thread_page(db.session, head, **options)).encode())
+        return page_cache.json_response(build())
     # The host is in the key because avatar URLs in the page are absolute.
     key = (head.version, head.display_depth, request.scheme, request.host, *options.values())
-    etag = hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest()
-    if etag in request.if_none_match:
-        return Response(status=304, headers={"ETag": f'"{etag}"'})
-    cache = current_app.extensions["commentsvc_pages"]
-    body = cache.get(key)
-    if body is None:
-        body = PageOut().dumps(threads.thread_page(db.session, head, **options)).encode()
-        cache.put(key, body)
-    response = _json(body)
-    response.set_etag(etag)
-    return response
-
-
-def _json(body: bytes) -> Response:
-    # Browsers revalidate each time (the ETag makes that cheap); nothing is personal here.
-    return Response(body, mimetype="application/json",
-                    headers={"Cache-Control": "no-cache"})
+    return page_cache.serve(current_app.extensions["commentsvc_pages"], key, build)
 
 
 @blp.route("/comments", methods=["POST"])

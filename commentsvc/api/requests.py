@@ -67,9 +67,7 @@ def reader_key_for_reading(site_key: str | None) -> str | None:
     try:
         return current_reader(site_key).key
     except DomainError:
-        config = service_config()
-        token = request.headers.get(READER_TOKEN_HEADER, "").strip()[:200]
-        return anonymous_reader(config.secret_key, token or None, None).key
+        return anonymous_reader(service_config().secret_key, _reader_token(), None).key
 
 
 def rate_limit_reader_key() -> str:
