@@ -80,12 +80,19 @@ def refuse_disallowed_origin() -> None:
     # An unknown site counts as allowed here so that the view can answer 404 as usual.
     if origin_allowed(db.session, site_key, origin, service_config(), unknown_site=True):
         return
-    where = f"site {site_key!r}" if site_key else "any site"
-    fix = (f"PATCH /api/v1/admin/sites/{site_key}" if site_key
-           else "commentsvc create-site KEY --origin ORIGIN")
     g.origin_refused = True
-    raise OriginNotAllowed(f"origin {origin} is not allowed for {where}; add it to the "
-                           f"site's allowed_origins ({fix})")
+    raise OriginNotAllowed(refusal(origin, site_key))
+
+
+def refusal(origin: str, site_key: str | None) -> str:
+    """Names the origin, the site and the fix: the widget shows it to the publisher as is."""
+    if site_key is None:
+        return (f"origin {origin} is not allowed for any site; add it to a site's "
+                f"allowed_origins: commentsvc create-site KEY --origin {origin}, "
+                f"or PATCH /api/v1/admin/sites/KEY")
+    return (f"origin {origin} is not allowed for site {site_key!r}; add it to the site's "
+            f"allowed_origins: PATCH /api/v1/admin/sites/{site_key} "
+            f'{{"allowed_origins": [..., "{origin}"]}}')
 
 
 def allows_reading(origin: str) -> bool:
