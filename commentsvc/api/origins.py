@@ -110,7 +110,6 @@ def allows_reading(origin: str) -> bool:
         site = acting_site()
     except Exception:  # CORS must never turn an answer into a 500
         return False
-    if site is None:
-        return False
-    site_key = None if isinstance(site, AnySite) else site
+    # An unknown comment's 404 stays readable by any site's origins (permalinks), as before.
+    site_key = site if isinstance(site, str) else None
     return origin_allowed(db.session, site_key, origin, service_config())

@@ -191,6 +191,9 @@ def test_id_reads_from_another_sites_origin_are_refused(client, news_comment, su
 
 def test_an_unknown_comment_or_site_is_still_404(client, sites):
     assert client.get("/api/v1/comments/999999", headers={"Origin": EVIL}).status_code == 404
+    # A permalink to a comment that is gone: the widget must be able to read the 404.
+    gone = client.get("/api/v1/comments/999999", headers={"Origin": NEWS})
+    assert gone.headers["Access-Control-Allow-Origin"] == NEWS
     unknown = client.get("/api/v1/comments", query_string={"site": "nope", "article": "a"},
                          headers={"Origin": EVIL})
     assert unknown.status_code == 404
