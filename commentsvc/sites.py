@@ -103,12 +103,18 @@ def create_site(session: Session, key: str, *, name: str = "", origins: list[str
 
 
 def origin_allowed(session: Session, site_key: str | None, origin: str,
-                   config: ServiceConfig) -> bool:
-    """May a browser page on `origin` read this site's answers? Without a site: any site's."""
+                   config: ServiceConfig, *, unknown_site: bool = False) -> bool:
+    """May a browser page on `origin` use this site? Without a site: any site's origins may.
+
+    `unknown_site` is the answer when `site_key` names no site. `Origin: null` (sandboxed
+    frames, file: pages, some redirects) names no publisher: only "*" lets it in."""
     query = select(Site.key, Site.allowed_origins)
     if site_key is not None:
         query = query.where(Site.key == site_key)
-    for key, origins in session.execute(query):
+    rows = session.execute(query).all()
+    if site_key is not None and not rows:
+        return unknown_site
+    for key, origins in rows:
         if config.development and key == DEFAULT_SITE:
             return True
         if "*" in (origins or []) or origin.rstrip("/") in (origins or []):

@@ -6,6 +6,7 @@ import time
 
 from flask import Flask, Response, request
 
+from commentsvc.api import origins
 from commentsvc.api.requests import named_site_key, service_config
 from commentsvc.errors import DomainError
 from commentsvc.extensions import db
@@ -36,7 +37,7 @@ def add_cors_headers(response: Response) -> Response:
     if not origin or not request.path.startswith(API_PREFIX):
         return response
     try:
-        allowed = origin_allowed(db.session, named_site_key(), origin, service_config())
+        allowed = _may_read(origin)
     except Exception:  # CORS must never turn an answer into a 500
         allowed = False
     if allowed:
@@ -48,6 +49,13 @@ def add_cors_headers(response: Response) -> Response:
             response.headers["Access-Control-Max-Age"] = "600"
     response.vary.add("Origin")
     return response
+
+
+def _may_read(origin: str) -> bool:
+    if request.blueprint == origins.PUBLIC_BLUEPRINT:
+        return origins.allows_reading(origin)
+    # Admin routes authenticate by key; their CORS answer follows the site they name.
+    return origin_allowed(db.session, named_site_key(), origin, service_config())
 
 
 def add_ratelimit_headers(response: Response) -> Response:
@@ -67,4 +75,5 @@ def add_ratelimit_headers(response: Response) -> Response:
 
 def register_hooks(app: Flask) -> None:
     app.before_request(require_json_body)
+    app.before_request(origins.refuse_disallowed_origin)
     app.after_request(add_cors_headers)

@@ -12,7 +12,7 @@ const BODY_MAX = 10000;
 const SORTS = ["oldest", "newest", "top"];
 const REASONS = ["spam", "abuse", "off_topic", "other"];
 const ERRORS = { thread_closed: "e_closed", edit_window_closed: "e_window", own_comment: "e_own",
-  already_flagged: "e_flagged" };
+  already_flagged: "e_flagged", origin_not_allowed: "e_origin" };
 
 // --- text ------------------------------------------------------------------------------------
 // English is built in; the other languages are small scripts in static/i18n/, loaded only by
@@ -39,6 +39,7 @@ const EN = {
   e_long: "Too long: at most {n} characters.",
   e_window: "The time for editing or deleting this comment has passed.",
   e_other: "Something went wrong: {msg}", e_load: "The comments could not be loaded.",
+  e_origin: "Comments are unavailable here.",
   retry: "Try again", posted: "Your comment was posted.",
   held: "Your comment was received and is awaiting moderation.",
   updated: "Your comment was updated.", removed: "Your comment was deleted.",
@@ -364,6 +365,7 @@ class Thread {
     let data = null;
     if (res.status !== 204) { try { data = await res.json(); } catch (e) { data = null; } }
     if (!res.ok) {
+      if (code({ data }) == "origin_not_allowed") console.error("commentsvc:", data.error.message);
       throw Object.assign(new Error("HTTP " + res.status),
         { status: res.status, data, retry: res.headers.get("Retry-After") });
     }

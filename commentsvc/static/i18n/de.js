@@ -21,6 +21,7 @@ window.commentsvc.addLocale("de", {
   e_long: "Zu lang: höchstens {n} Zeichen.",
   e_window: "Die Zeit zum Bearbeiten oder Löschen dieses Kommentars ist abgelaufen.",
   e_other: "Etwas ist schiefgelaufen: {msg}", e_load: "Die Kommentare konnten nicht geladen werden.",
+  e_origin: "Kommentare sind hier nicht verfügbar.",
   retry: "Erneut versuchen", posted: "Ihr Kommentar wurde veröffentlicht.",
   held: "Ihr Kommentar ist eingegangen und wartet auf Freigabe.",
   updated: "Ihr Kommentar wurde geändert.", removed: "Ihr Kommentar wurde gelöscht.",

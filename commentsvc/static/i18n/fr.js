@@ -21,6 +21,7 @@ window.commentsvc.addLocale("fr", {
   e_long: "Trop long\u00a0: {n} caractères au maximum.",
   e_window: "Le délai pour modifier ou supprimer ce commentaire est écoulé.",
   e_other: "Une erreur s’est produite\u00a0: {msg}", e_load: "Les commentaires n’ont pas pu être chargés.",
+  e_origin: "Les commentaires ne sont pas disponibles ici.",
   retry: "Réessayer", posted: "Votre commentaire a été publié.",
   held: "Votre commentaire a été reçu et attend la modération.",
   updated: "Votre commentaire a été modifié.", removed: "Votre commentaire a été supprimé.",

@@ -20,6 +20,7 @@ window.commentsvc.addLocale("tr", {
   e_long: "Çok uzun: en fazla {n} karakter.",
   e_window: "Bu yorumu düzenleme veya silme süresi doldu.",
   e_other: "Bir sorun oluştu: {msg}", e_load: "Yorumlar yüklenemedi.",
+  e_origin: "Yorumlar burada kullanılamıyor.",
   retry: "Yeniden dene", posted: "Yorumunuz yayımlandı.",
   held: "Yorumunuz alındı ve onay bekliyor.",
   updated: "Yorumunuz güncellendi.", removed: "Yorumunuz silindi.",

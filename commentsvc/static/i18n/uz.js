@@ -21,6 +21,7 @@ window.commentsvc.addLocale("uz", {
   e_long: "Juda uzun: ko‘pi bilan {n} ta belgi.",
   e_window: "Bu izohni tahrirlash yoki o‘chirish muddati tugadi.",
   e_other: "Nimadir xato ketdi: {msg}", e_load: "Izohlarni yuklab bo‘lmadi.",
+  e_origin: "Izohlar bu yerda mavjud emas.",
   retry: "Qayta urinish", posted: "Izohingiz e’lon qilindi.",
   held: "Izohingiz qabul qilindi va moderatsiyani kutmoqda.",
   updated: "Izohingiz yangilandi.", removed: "Izohingiz o‘chirildi.",
