@@ -15,7 +15,7 @@ def test_the_default_site_answers_any_origin_in_development(client):
 
 
 def test_in_production_the_default_site_answers_only_its_origins(make_app):
-    client = make_app(COMMENTSVC_ENV="production", SECRET_KEY="prod-secret").test_client()
+    client = make_app(COMMENTSVC_ENV="production", SECRET_KEY="prod-secret-" * 4).test_client()
     assert "Access-Control-Allow-Origin" not in get_from(client, "https://evil.example").headers
 
 
