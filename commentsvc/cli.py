@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,8 @@ from commentsvc.web.demo import seed_demo_command
 # gunicorn's access log without %(h)s or X-Forwarded-For: the service keeps no raw client IPs.
 ACCESS_LOG = '%(t)s "%(r)s" %(s)s %(b)s %(L)ss "%(f)s" "%(a)s"'
 ACCESS_LOG_WITH_IPS = '%(h)s "%({x-forwarded-for}i)s" ' + ACCESS_LOG
+# gunicorn also names the client in its "Invalid request from ip=...: why" warnings.
+CLIENT_IP_IN_WARNING = re.compile(r" from ip=\S*?(?=: )")
 # gunicorn's largest request line: room for a thread URL whose 512-character article key is
 # all four-byte characters (512 * 12 bytes percent-encoded) plus the rest of the query.
 REQUEST_LINE_BYTES = 8190
@@ -131,6 +134,8 @@ def serve_command(host: str, port: int, workers: int, threads: int,
         "limit_request_line": REQUEST_LINE_BYTES,
         "limit_request_field_size": HEADER_FIELD_BYTES,
     }
+    if not checked.config["COMMENTSVC_ACCESS_LOG_IPS"]:
+        options["logger_class"] = logger_without_ips()
 
     class Server(BaseApplication):
         def load_config(self) -> None:
@@ -142,6 +147,17 @@ def serve_command(host: str, port: int, workers: int, threads: int,
 
     click.echo(f"commentsvc on http://{host}:{port}/")
     Server().run()
+
+
+def logger_without_ips() -> type:
+    """gunicorn's logger, minus the client IP in its warnings about malformed requests."""
+    from gunicorn.glogging import Logger
+
+    class LoggerWithoutIPs(Logger):
+        def warning(self, msg: object, *args: Any, **kwargs: Any) -> None:
+            super().warning(CLIENT_IP_IN_WARNING.sub("", str(msg)), *args, **kwargs)
+
+    return LoggerWithoutIPs
 
 
 def register_commands(group: Any) -> None:

@@ -54,16 +54,16 @@ def server(tmp_path: Path, **env: str) -> Iterator[tuple[int, Path]]:
     """A running `commentsvc serve`; yields its port and the file its stdout goes to."""
     port = free_port()
     log = tmp_path / "stdout.log"
-    with log.open("w") as out:
+    with log.open("w") as out, (tmp_path / "stderr.log").open("w") as err:
         process = subprocess.Popen([*COMMENTSVC, "serve", "--port", str(port), "--threads", "2"],
                                    env=migrated_env(tmp_path, **env), cwd=tmp_path, stdout=out,
-                                   stderr=subprocess.PIPE, text=True)
+                                   stderr=err)
         try:
             wait_until_up(process, port)
             yield port, log
         finally:
             process.terminate()
-            process.communicate(timeout=30)
+            process.wait(timeout=30)
 
 
 def wait_until_up(process: subprocess.Popen, port: int) -> None:
@@ -71,7 +71,7 @@ def wait_until_up(process: subprocess.Popen, port: int) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"serve exited: {process.stderr.read()}")
+            raise AssertionError(f"serve exited with status {process.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return
@@ -101,6 +101,21 @@ def test_access_log_ips_true_puts_the_client_ip_and_forwarded_for_back(tmp_path)
     assert len(lines) == 1, log.read_text()
     assert lines[0].startswith("127.0.0.1 ")
     assert FORWARDED in lines[0]
+
+
+def send_raw(port: int, data: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(data)
+        return connection.recv(1024)
+
+
+def test_a_malformed_request_is_logged_without_the_client_ip(tmp_path):
+    with server(tmp_path) as (port, _):
+        assert send_raw(port, b"NOT HTTP AT ALL\r\n\r\n").startswith(b"HTTP/1.1 400")
+    errors = (tmp_path / "stderr.log").read_text().splitlines()
+    invalid = [line for line in errors if "Invalid request" in line]
+    assert invalid, errors
+    assert all("127.0.0.1" not in line for line in invalid)
 
 
 def test_a_thread_whose_article_key_is_512_four_byte_characters_can_be_read_back(tmp_path):
