@@ -168,6 +168,7 @@ def register_commands(group: Any) -> None:
 # seed-demo lives with the demo pages; it too needs a migrated database.
 seed_demo_command.callback = needs_schema(seed_demo_command.callback)
 
+
 class CommandLine(FlaskGroup):
     def list_commands(self, ctx: click.Context) -> list[str]:
         # Flask prints a traceback when the app cannot load while listing commands (--help).
