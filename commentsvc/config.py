@@ -1,66 +1,253 @@
-"""Settings read from COMMENTSVC_* environment variables, with safe defaults."""
+"""Settings read from COMMENTSVC_* environment variables, with safe defaults.
+
+One row per variable in SETTINGS: its name, the Flask config key it fills, its default, the
+parser that checks it and what it means. Everything is checked when the app is built, so a
+bad value stops every command with one line naming the variable and what it may be.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+import click
+import limits
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"
+MIN_SECRET_LENGTH = 32
+MODES = ("development", "production")
+DATABASE_BACKENDS = ("sqlite", "postgresql")
+STORAGE_SCHEMES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
+KIB = 1024
+MIB = 1024 * KIB
 
 
-class ConfigError(RuntimeError):
-    """The environment asks for something the service cannot run with."""
+class ConfigError(click.ClickException):
+    """The environment asks for something the service cannot run with.
+
+    A ClickException so that every command line (`commentsvc ...` and `flask --app commentsvc
+    ...`, whose app loading we do not control) shows it as one line and exits with status 2.
+    """
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"commentsvc: {self.format_message()}", err=True)
 
 
-def _flag(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+class Invalid(ValueError):
+    """Raised by a parser; the text says what is allowed."""
 
 
-def _int(name: str, value: str) -> int:
+# --- parsers: each takes the raw text and returns the value, or raises Invalid --------------
+
+FLAGS = {"1": True, "true": True, "yes": True, "on": True,
+         "0": False, "false": False, "no": False, "off": False}
+
+
+def flag(raw: str) -> bool:
+    value = FLAGS.get(raw.strip().lower())
+    if value is None:
+        raise Invalid("true or false (also yes/no, on/off, 1/0)")
+    return value
+
+
+def whole(low: int, high: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        # Digits only: int() would also take "+5", "1_000" and non-ASCII digits.
+        text = raw.strip()
+        if not re.fullmatch(r"[0-9]{1,12}", text) or not low <= int(text) <= high:
+            raise Invalid(f"a whole number from {low} to {high}")
+        return int(text)
+    return parse
+
+
+def one_of(*choices: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        text = raw.strip().lower()
+        if text not in choices:
+            raise Invalid(" or ".join(repr(c) for c in choices))
+        return text
+    return parse
+
+
+def rate_limits(raw: str) -> str:
+    # The limiter's own parser: anything it cannot read would silently switch the limit off.
     try:
-        return int(value)
+        parsed = limits.parse_many(raw)
     except ValueError:
-        raise ConfigError(f"COMMENTSVC_{name} must be a whole number, not {value!r}") from None
+        parsed = []
+    if not parsed:
+        raise Invalid("rate limits such as '5/minute;100/day' (N/second, minute, hour or day, "
+                      "several separated by ';')")
+    return raw.strip()
+
+
+def database_url(raw: str) -> str:
+    allowed = ("a SQLAlchemy URL for sqlite or postgresql, such as "
+               "'postgresql+psycopg://user:password@host:5432/commentsvc'")
+    try:
+        url = make_url(raw.strip())
+    except (ArgumentError, ValueError):
+        raise Invalid(allowed) from None
+    if url.get_backend_name() not in DATABASE_BACKENDS:
+        raise Invalid(allowed)
+    return raw.strip()
+
+
+def storage_uri(raw: str) -> str:
+    scheme, separator, rest = raw.strip().partition("://")
+    if not separator or scheme.lower() not in STORAGE_SCHEMES or (scheme != "memory" and not rest):
+        raise Invalid("memory:// or a Redis URL (redis://, rediss://, redis+unix://, "
+                      "redis+sentinel://, redis+cluster://host:port/db)")
+    return raw.strip()
+
+
+def text(raw: str) -> str:
+    return raw
+
+
+# --- the table ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # the environment variable
+    key: str  # the Flask config key it fills
+    default: str  # as it would be written in the environment
+    parse: Callable[[str], Any]
+    meaning: str
+    secret: bool = False  # never repeat the value in a message: it may hold a password
+    default_in_production: str | None = None  # when production needs another default
+
+    def default_for(self, mode: str) -> str:
+        if mode == "production" and self.default_in_production is not None:
+            return self.default_in_production
+        return self.default
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("COMMENTSVC_ENV", "COMMENTSVC_ENV", "development", one_of(*MODES),
+            "`development` or `production`; production needs `COMMENTSVC_SECRET_KEY`, and in "
+            "development the `default` site accepts any origin"),
+    Setting("COMMENTSVC_SECRET_KEY", "SECRET_KEY", "", text,
+            f"keys the hashes of IPs, e-mails, reader and edit tokens; at least "
+            f"{MIN_SECRET_LENGTH} characters, required in production (a fixed, public "
+            "development key otherwise); keep it secret and stable", secret=True),
+    Setting("COMMENTSVC_DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "sqlite:///commentsvc.db",
+            database_url, "SQLAlchemy URL (sqlite or postgresql), e.g. "
+            "`postgresql+psycopg://user@host:5432/commentsvc`; a relative SQLite path is in "
+            "`instance/`", secret=True),
+    Setting("COMMENTSVC_RATELIMIT_ENABLED", "RATELIMIT_ENABLED", "true", flag,
+            "`false` switches all limits off (benchmarks, bulk imports)"),
+    Setting("COMMENTSVC_RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URI", "memory://",
+            storage_uri, "`memory://`, or `redis://host:6379/0` (also `rediss://`, "
+            "`redis+sentinel://`, `redis+cluster://`, `redis+unix://`) to share limits between "
+            "processes", secret=True),
+    Setting("COMMENTSVC_RATELIMIT_POST_READER", "COMMENTSVC_RATELIMIT_POST_READER",
+            "5/minute;100/day", rate_limits,
+            "posting, per reader (reader token or signed-in user; IP when neither)"),
+    Setting("COMMENTSVC_RATELIMIT_POST_IP", "COMMENTSVC_RATELIMIT_POST_IP", "20/minute",
+            rate_limits, "posting, editing and deleting, per client IP"),
+    Setting("COMMENTSVC_RATELIMIT_READ_IP", "COMMENTSVC_RATELIMIT_READ_IP", "300/minute",
+            rate_limits, "reads (threads, counts, preview), per client IP"),
+    Setting("COMMENTSVC_RATELIMIT_VOTE_READER", "COMMENTSVC_RATELIMIT_VOTE_READER",
+            "30/minute;500/day", rate_limits, "votes, per reader"),
+    Setting("COMMENTSVC_RATELIMIT_VOTE_IP", "COMMENTSVC_RATELIMIT_VOTE_IP", "120/minute",
+            rate_limits, "votes, per client IP"),
+    Setting("COMMENTSVC_RATELIMIT_FLAG_READER", "COMMENTSVC_RATELIMIT_FLAG_READER", "10/hour",
+            rate_limits, "reports, per reader"),
+    Setting("COMMENTSVC_RATELIMIT_FLAG_IP", "COMMENTSVC_RATELIMIT_FLAG_IP", "30/hour",
+            rate_limits, "reports, per client IP"),
+    Setting("COMMENTSVC_RATELIMIT_ADMIN", "COMMENTSVC_RATELIMIT_ADMIN", "600/minute",
+            rate_limits, "admin API, per API key (separate from readers' quotas)"),
+    Setting("COMMENTSVC_TRUSTED_PROXIES", "COMMENTSVC_TRUSTED_PROXIES", "0", whole(0, 10),
+            "how many proxies in front may set `X-Forwarded-For` (0-10); `0` ignores the header"),
+    Setting("COMMENTSVC_EDIT_WINDOW_SECONDS", "COMMENTSVC_EDIT_WINDOW_SECONDS", "900",
+            whole(0, 604_800), "how long authors may edit or delete, 0-604800 seconds "
+            "(per-site setting overrides)"),
+    Setting("COMMENTSVC_DISPLAY_DEPTH", "COMMENTSVC_DISPLAY_DEPTH", "3", whole(1, 10),
+            "deepest reply level shown, 1-10; deeper replies are listed at this level "
+            "(per-site setting overrides)"),
+    Setting("COMMENTSVC_MAX_REQUEST_BYTES", "MAX_CONTENT_LENGTH", str(64 * KIB),
+            whole(KIB, 16 * MIB), f"larger request bodies get 413; {KIB}-{16 * MIB} bytes"),
+    Setting("COMMENTSVC_PAGE_CACHE_ENTRIES", "COMMENTSVC_PAGE_CACHE_ENTRIES", "1024",
+            whole(0, 1_000_000), "encoded thread pages each process keeps in memory (keyed by "
+            "the thread's version; 0-1000000, `0` turns the cache off)"),
+    Setting("COMMENTSVC_DEMO_PAGES", "COMMENTSVC_DEMO_PAGES", "true", flag,
+            "serve the demo newspaper at `/` and `/articles/…`",
+            default_in_production="false"),
+    Setting("COMMENTSVC_ACCESS_LOG_IPS", "COMMENTSVC_ACCESS_LOG_IPS", "false", flag,
+            "`true` puts client IPs (and `X-Forwarded-For`) back into `commentsvc serve`'s "
+            "access log; by default it keeps none"),
+)
+
+
+def _problem(setting: Setting, raw: str, allowed: str) -> ConfigError:
+    shown = "the value given (not shown: it may hold a password)" if setting.secret else repr(raw)
+    return ConfigError(f"{setting.name} must be {allowed}, not {shown}")
 
 
 def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Flask config keys built from the environment; every COMMENTSVC_* variable is read here."""
+    """Flask config keys built from the environment; every COMMENTSVC_* variable is read here.
+
+    Raises ConfigError, naming the variable and what it may be, at the first bad value.
+    """
     env = os.environ if environ is None else environ
-
-    def get(name: str, default: str) -> str:
-        return env.get(f"COMMENTSVC_{name}", default)
-
-    def number(name: str, default: str) -> int:
-        return _int(name, get(name, default))
-
-    mode = get("ENV", "development").strip().lower()
-    return {
-        "COMMENTSVC_ENV": mode,
-        "SECRET_KEY": get("SECRET_KEY", ""),
-        "SQLALCHEMY_DATABASE_URI": get("DATABASE_URL", "sqlite:///commentsvc.db"),
-        "MAX_CONTENT_LENGTH": number("MAX_REQUEST_BYTES", str(64 * 1024)),
-        "COMMENTSVC_TRUSTED_PROXIES": number("TRUSTED_PROXIES", "0"),
-        "COMMENTSVC_EDIT_WINDOW_SECONDS": number("EDIT_WINDOW_SECONDS", "900"),
-        "COMMENTSVC_DISPLAY_DEPTH": number("DISPLAY_DEPTH", "3"),
-        "COMMENTSVC_PAGE_CACHE_ENTRIES": number("PAGE_CACHE_ENTRIES", "1024"),
-        # The demo newspaper at / is for trying the service out; off in production by default.
-        "COMMENTSVC_DEMO_PAGES": _flag(get("DEMO_PAGES", "false" if mode == "production"
-                                               else "true")),
-        "RATELIMIT_ENABLED": _flag(get("RATELIMIT_ENABLED", "true")),
-        "RATELIMIT_STORAGE_URI": get("RATELIMIT_STORAGE_URI", "memory://"),
-        "COMMENTSVC_RATELIMIT_POST_READER": get("RATELIMIT_POST_READER", "5/minute;100/day"),
-        "COMMENTSVC_RATELIMIT_POST_IP": get("RATELIMIT_POST_IP", "20/minute"),
-        "COMMENTSVC_RATELIMIT_READ_IP": get("RATELIMIT_READ_IP", "300/minute"),
-        "COMMENTSVC_RATELIMIT_ADMIN": get("RATELIMIT_ADMIN", "600/minute"),
-    }
+    mode_raw = env.get("COMMENTSVC_ENV", "development")
+    settings: dict[str, Any] = {}
+    for setting in SETTINGS:
+        # Lookups go through .get: tests/integration/test_compose.py records them.
+        raw = env.get(setting.name, None)
+        if raw is None:
+            raw = setting.default_for(str(mode_raw).strip().lower())
+        try:
+            settings[setting.key] = setting.parse(raw)
+        except Invalid as exc:
+            raise _problem(setting, raw, str(exc)) from None
+    return settings
 
 
 def check_settings(config: Mapping[str, Any]) -> None:
-    """Refuse to start in production without a secret; fill the development default otherwise."""
-    if config["COMMENTSVC_ENV"] not in {"development", "production"}:
-        raise ConfigError("COMMENTSVC_ENV must be 'development' or 'production'")
-    if config["COMMENTSVC_ENV"] == "production" and not config.get("SECRET_KEY"):
-        raise ConfigError("COMMENTSVC_SECRET_KEY must be set when COMMENTSVC_ENV=production")
-    if config["COMMENTSVC_ENV"] == "production" and config["SECRET_KEY"] == DEV_SECRET_KEY:
-        raise ConfigError("COMMENTSVC_SECRET_KEY must not be the development default")
+    """Refuse what the service cannot run with, also in settings given in code (tests)."""
+    mode = config["COMMENTSVC_ENV"]
+    if mode not in MODES:
+        raise ConfigError(f"COMMENTSVC_ENV must be 'development' or 'production', not {mode!r}")
+    for setting in SETTINGS:
+        value = config.get(setting.key)
+        if setting.parse is rate_limits and isinstance(value, str):
+            try:
+                rate_limits(value)
+            except Invalid as exc:
+                raise _problem(setting, value, str(exc)) from None
+    if mode == "production":
+        _check_production_secret(config.get("SECRET_KEY") or "")
+
+
+def _check_production_secret(secret: str) -> None:
+    how = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+    if not secret.strip():
+        raise ConfigError(f"COMMENTSVC_SECRET_KEY must be set when COMMENTSVC_ENV=production; "
+                          f"make one with: {how}")
+    if secret == DEV_SECRET_KEY:
+        raise ConfigError("COMMENTSVC_SECRET_KEY must not be the development default when "
+                          f"COMMENTSVC_ENV=production; make one with: {how}")
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigError(f"COMMENTSVC_SECRET_KEY must be at least {MIN_SECRET_LENGTH} "
+                          f"characters when COMMENTSVC_ENV=production, not {len(secret)}; "
+                          f"make one with: {how}")
+
+
+def markdown_table() -> str:
+    """The README's configuration table, from SETTINGS."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = f"`{s.default}`" if s.default else "none"
+        if s.default_in_production is not None:
+            default += f" in development, `{s.default_in_production}` in production"
+        rows.append(f"| `{s.name}` | {default} | {s.meaning} |")
+    return "\n".join(rows)

@@ -19,7 +19,7 @@ def test_the_default_site_answers_any_origin_in_development(client):
 
 
 def production_client(make_app):
-    return make_app(COMMENTSVC_ENV="production", SECRET_KEY="prod-secret").test_client()
+    return make_app(COMMENTSVC_ENV="production", SECRET_KEY="prod-secret-" * 4).test_client()
 
 
 def test_in_production_the_default_site_refuses_other_origins(make_app):
