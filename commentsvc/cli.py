@@ -13,6 +13,7 @@ from commentsvc.errors import DomainError
 from commentsvc.extensions import db
 from commentsvc.keys import create_key
 from commentsvc.models import ROLES
+from commentsvc.privacy_commands import register_privacy_commands
 from commentsvc.sites import create_site, get_site
 from commentsvc.web.demo import seed_demo_command
 
@@ -82,6 +83,7 @@ def serve_command(host: str, port: int, workers: int, threads: int) -> None:
 def register_commands(group: Any) -> None:
     for command in (create_site_command, create_key_command, serve_command, seed_demo_command):
         group.add_command(command)
+    register_privacy_commands(group)
 
 
 cli = FlaskGroup(create_app=create_app, help="commentsvc: threaded comments for any site.")

@@ -44,6 +44,8 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         "COMMENTSVC_EDIT_WINDOW_SECONDS": number("EDIT_WINDOW_SECONDS", "900"),
         "COMMENTSVC_DISPLAY_DEPTH": number("DISPLAY_DEPTH", "3"),
         "COMMENTSVC_PAGE_CACHE_ENTRIES": number("PAGE_CACHE_ENTRIES", "1024"),
+        # `commentsvc purge` clears IP hashes older than this (those in active bans stay).
+        "COMMENTSVC_RETENTION_DAYS": number("RETENTION_DAYS", "90"),
         # The demo newspaper at / is for trying the service out; off in production by default.
         "COMMENTSVC_DEMO_PAGES": _flag(get("DEMO_PAGES", "false" if mode == "production"
                                                else "true")),
