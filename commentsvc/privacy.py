@@ -1,4 +1,4 @@
-"""The reader's data rights: export and erase one reader's data, hard delete, retention.
+"""The reader's data rights: export and erase one reader's data; hard delete one comment.
 
 Erased comments are blanked, not deleted: the row keeps its id, thread, place and date, so
 replies by others keep their parent (foreign keys and ancestry stay valid) and a comment with
@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from commentsvc import audit, counters
+from commentsvc import audit, counters, posting
 from commentsvc.errors import Invalid, NotFound
 from commentsvc.identity import jwt_reader_key
 from commentsvc.models import DELETED, Article, Ban, Comment, Flag, Site, Vote
-from commentsvc.sites import ServiceConfig, SiteSettings, get_site
+from commentsvc.sites import ServiceConfig, get_site
 
 if TYPE_CHECKING:
     from commentsvc.moderation import Moderator
@@ -100,10 +100,8 @@ def select_reader(session: Session, config: ServiceConfig, site: Site,
 
 
 def email_hash(config: ServiceConfig, email: str) -> str | None:
-    # One place that knows how posting hashes an address (the merge may move it to identity).
-    from commentsvc.posting import _email_hash
-
-    return _email_hash(config, email)
+    # The one place that knows how posting hashes an address (identity.email_hash after merge).
+    return posting._email_hash(config, email)
 
 
 def _by_reader(session: Session, model: Any, site: Site, reader_key: str) -> list[Any]:
@@ -249,57 +247,3 @@ def erase_comment(session: Session, comment: Comment, now: datetime) -> None:
     comment.author_verified = comment.pinned = False
     old_status, comment.status = comment.status, DELETED
     counters.status_changed(session, comment, old_status, now)
-
-
-# --- retention -----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Purge:
-    ip_hashes: int
-    edit_tokens: int
-
-
-def purge_expired(session: Session, config: ServiceConfig, retention_days: int,
-                  actor: str = "retention") -> Purge:
-    """Clear IP hashes older than the retention period (unless an active ban names them) and
-    edit-token hashes whose edit window has passed. Reader and e-mail hashes stay: bans and
-    the readers' own data requests need them."""
-    if retention_days < 1:
-        raise Invalid("retention_days", "must be at least 1")
-    now = config.now()
-    totals = Purge(0, 0)
-    for site in session.scalars(select(Site).order_by(Site.id)):
-        window = timedelta(seconds=SiteSettings.of(site, config).edit_window_seconds)
-        done = Purge(_clear_ip_hashes(session, site, now - timedelta(days=retention_days), now),
-                     _clear_edit_tokens(session, site, now - window))
-        if done.ip_hashes or done.edit_tokens:
-            audit.record(session, site_id=site.id, actor=actor, action="retention_purge",
-                         reason=f"identifying hashes older than {retention_days} days cleared",
-                         details={"ip_hashes": done.ip_hashes, "edit_tokens": done.edit_tokens},
-                         now=now)
-        totals = Purge(totals.ip_hashes + done.ip_hashes, totals.edit_tokens + done.edit_tokens)
-    session.commit()
-    return totals
-
-
-def _in_site(site: Site) -> Any:
-    return Comment.article_id.in_(select(Article.id).where(Article.site_id == site.id))
-
-
-def _clear_ip_hashes(session: Session, site: Site, before: datetime, now: datetime) -> int:
-    banned = select(Ban.value_hash).where(
-        Ban.site_id == site.id, Ban.kind == "ip", Ban.lifted_at.is_(None),
-        or_(Ban.expires_at.is_(None), Ban.expires_at > now))
-    result = session.execute(
-        update(Comment).where(_in_site(site), Comment.created_at < before,
-                              Comment.ip_hash.is_not(None), Comment.ip_hash.not_in(banned))
-        .values(ip_hash=None), execution_options=_RAW)
-    return result.rowcount
-
-
-def _clear_edit_tokens(session: Session, site: Site, before: datetime) -> int:
-    result = session.execute(
-        update(Comment).where(_in_site(site), Comment.created_at < before,
-                              Comment.edit_token_hash.is_not(None))
-        .values(edit_token_hash=None), execution_options=_RAW)
-    return result.rowcount

@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from commentsvc import privacy
+from commentsvc import privacy, retention
 from commentsvc.errors import DomainError
 from commentsvc.extensions import db
 from commentsvc.moderation import Moderator
@@ -92,7 +92,7 @@ def purge_command(days: int | None) -> None:
     edit-token hashes whose edit window has passed."""
     config = current_app.extensions["commentsvc"]
     days = days or current_app.config["COMMENTSVC_RETENTION_DAYS"]
-    done = _domain(lambda: privacy.purge_expired(db.session, config, days, actor="cli"))
+    done = _domain(lambda: retention.purge_expired(db.session, config, days, actor="cli"))
     click.echo(f"cleared {done.ip_hashes} IP hashes older than {days} days "
                f"and {done.edit_tokens} expired edit-token hashes")
 
