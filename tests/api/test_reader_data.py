@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from commentsvc.extensions import db
-from commentsvc.models import AuditEntry, Comment, Flag, Vote
+from commentsvc.models import Article, AuditEntry, Comment, Flag, Vote
 from tests.api.admin_support import bearer, keys  # noqa: F401
 from tests.api.privacy_support import stored_and_recounted
 from tests.conftest import THREAD, post, set_site_settings
@@ -85,6 +85,7 @@ def test_export_by_comment_id_holds_the_readers_comments_votes_and_reports(clien
     assert document["comments"][0]["author_name"] == "Ada"
     assert document["comments"][0]["article"]["id"] == "news-42"
     assert document["comments"][0]["status"] == "approved"
+    assert "edit_token_hash" not in json.dumps(document)  # a credential, not the reader's data
     assert document["votes"] == [{"comment_id": bobs, "value": 1,
                                   "created_at": document["votes"][0]["created_at"]}]
     assert [(r["comment_id"], r["note"]) for r in document["reports"]] == [(bobs, "rude")]
@@ -225,6 +226,19 @@ def test_erasing_drops_the_readers_votes_and_reports_and_moves_the_counts(app, c
         assert len(db.session.scalars(select(Vote)).all()) == 1
         assert len(db.session.scalars(select(Flag)).all()) == 1
     assert_counters_exact(app)
+
+
+def test_erasing_renews_the_cached_pages_of_every_thread_the_reader_touched(app, client,
+                                                                            admin):
+    mine = post(client, headers=ADA).json["id"]
+    elsewhere = post(client, headers=BOB, article="news-43").json["id"]
+    vote(client, elsewhere, 1, ADA)
+    with app.app_context():
+        before = {a.key: a.version for a in db.session.scalars(select(Article))}
+    erase(admin, comment_id=mine)
+    with app.app_context():
+        after = {a.key: a.version for a in db.session.scalars(select(Article))}
+    assert after["news-42"] > before["news-42"] and after["news-43"] > before["news-43"]
 
 
 def test_votes_and_reports_on_an_erased_comment_go_with_it(app, client, admin):
