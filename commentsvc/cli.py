@@ -18,6 +18,7 @@ from commentsvc.errors import DomainError
 from commentsvc.extensions import db
 from commentsvc.keys import create_key
 from commentsvc.models import ROLES
+from commentsvc.privacy_commands import register_privacy_commands
 from commentsvc.sites import create_site, get_site
 from commentsvc.web.demo import seed_demo_command
 
@@ -163,6 +164,7 @@ def logger_without_ips() -> type:
 def register_commands(group: Any) -> None:
     for command in (create_site_command, create_key_command, serve_command, seed_demo_command):
         group.add_command(command)
+    register_privacy_commands(group)
 
 
 # seed-demo lives with the demo pages; it too needs a migrated database.

@@ -178,6 +178,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("COMMENTSVC_PAGE_CACHE_ENTRIES", "COMMENTSVC_PAGE_CACHE_ENTRIES", "1024",
             whole(0, 1_000_000), "encoded thread pages each process keeps in memory (keyed by "
             "the thread's version; 0-1000000, `0` turns the cache off)"),
+    Setting("COMMENTSVC_RETENTION_DAYS", "COMMENTSVC_RETENTION_DAYS", "90", whole(1, 36_500),
+            "`commentsvc purge` clears IP hashes older than this many days (1-36500), except "
+            "those an active ban refers to"),
     Setting("COMMENTSVC_DEMO_PAGES", "COMMENTSVC_DEMO_PAGES", "true", flag,
             "serve the demo newspaper at `/` and `/articles/…`",
             default_in_production="false"),

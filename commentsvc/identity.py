@@ -55,15 +55,19 @@ def reader_from_jwt(secret: str, site_key: str, site_jwt_secret: str | None, tok
                             options={"require": ["sub"]})
     except jwt.PyJWTError as exc:
         raise Unauthorized(f"reader token rejected: {exc}", code="invalid_token") from exc
-    subject = str(claims["sub"])
     return Reader(
-        key=keyed_hash(secret, "reader", f"jwt:{site_key}:{subject}"),
+        key=jwt_reader_key(secret, site_key, str(claims["sub"])),
         name=str(claims.get("name") or "")[:80] or None,
         email=claims.get("email") if isinstance(claims.get("email"), str) else None,
         avatar=_http_url(claims.get("avatar")),
         verified=True,
         ip_hash=ip_hash,
     )
+
+
+def jwt_reader_key(secret: str, site_key: str, subject: str) -> str:
+    """The reader key of a publisher's signed-in reader (also how admins find their data)."""
+    return keyed_hash(secret, "reader", f"jwt:{site_key}:{subject}")
 
 
 def _http_url(value: object) -> str | None:

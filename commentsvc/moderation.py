@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from commentsvc import audit, counters
+from commentsvc import audit, counters, privacy
 from commentsvc.errors import Forbidden, Invalid, NotFound
 from commentsvc.identity import keyed_hash
 from commentsvc.models import (
@@ -29,7 +29,9 @@ from commentsvc.sites import ServiceConfig, get_site
 
 STATUS_ACTIONS = {"approve": APPROVED, "reject": REJECTED, "spam": SPAM, "delete": DELETED}
 PIN_ACTIONS = {"pin": True, "unpin": False}
-ACTIONS = (*STATUS_ACTIONS, *PIN_ACTIONS)
+# Hard delete: text and the author's hashes gone for good (privacy.erase_comment).
+ERASE = "erase"
+ACTIONS = (*STATUS_ACTIONS, *PIN_ACTIONS, ERASE)
 MAX_BULK = 500
 
 
@@ -77,6 +79,8 @@ def _apply(session: Session, comment: Comment, site_id: int, action: str, reason
             raise Invalid("ids", f"comment {comment.id} is a reply; only top-level comments pin")
         comment.pinned = PIN_ACTIONS[action]
         counters.thread_changed(session, comment.article_id)
+    elif action == ERASE:
+        privacy.erase_comment(session, comment, now)
     else:
         comment.status = STATUS_ACTIONS[action]
         counters.status_changed(session, comment, before, now)

@@ -6,7 +6,8 @@ from tests.api.admin_support import bearer, keys  # noqa: F401
 from tests.conftest import post
 
 ADMIN_ONLY = {"/api/v1/admin/sites", "/api/v1/admin/sites/{site_key}",
-              "/api/v1/admin/sites/{site_key}/keys"}
+              "/api/v1/admin/sites/{site_key}/keys", "/api/v1/admin/readers/export",
+              "/api/v1/admin/readers/erase"}
 
 
 def requests_for(comment_id):
@@ -31,6 +32,9 @@ def requests_for(comment_id):
         ("post", "/api/v1/admin/sites"): {"json": {"key": "fresh"}},
         ("patch", "/api/v1/admin/sites/{site_key}"): {"json": {"name": "Renamed"}},
         ("post", "/api/v1/admin/sites/{site_key}/keys"): {"json": {"role": "moderator"}},
+        ("get", "/api/v1/admin/readers/export"): {
+            "query_string": {"site": "default", "comment_id": comment_id}},
+        ("post", "/api/v1/admin/readers/erase"): {"json": {"site": "default", "sub": "nobody"}},
     }
 
 

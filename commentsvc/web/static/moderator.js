@@ -12,7 +12,7 @@
   const STORE = { key: "commentsvc.moderator.key", site: "commentsvc.moderator.site" };
   const PAST = {
     approve: "approved", reject: "rejected", spam: "marked as spam", delete: "deleted",
-    pin: "pinned", unpin: "unpinned",
+    pin: "pinned", unpin: "unpinned", erase: "erased for good",
   };
   const SHORTCUTS = { a: "approve", r: "reject", s: "spam" };
   const THREAD = {
@@ -28,7 +28,7 @@
   const state = {
     key: null, site: DEFAULT_SITE, view: "queue", status: "pending", filters: {},
     comments: new Map(), cursor: null, auditCursor: null, selected: null, ticket: 0,
-    acting: false,
+    acting: false, admin: false,
   };
 
   // --- talking to the API -------------------------------------------------------------------
@@ -41,7 +41,8 @@
     }
   }
 
-  async function api(method, path, { query = {}, body, key = state.key } = {}) {
+  // `file: true` answers the body as a Blob (downloads), errors still as ApiError.
+  async function api(method, path, { query = {}, body, key = state.key, file = false } = {}) {
     const url = new URL(API + path, location.href);
     for (const [name, value] of Object.entries(query)) {
       if (value !== null && value !== undefined && value !== "") url.searchParams.set(name, value);
@@ -58,6 +59,7 @@
       throw new ApiError(0, "network", "The server could not be reached. Try again.");
     }
     if (response.status === 204) return null;
+    if (file && response.ok) return response.blob();
     const data = await response.json().catch(() => null);
     if (!response.ok) {
       const error = (data && data.error) || {};
@@ -106,6 +108,30 @@
     return `${entry.before_status || "–"} → ${entry.after_status || "–"}`;
   }
 
+  function download(name, blob) {
+    const url = URL.createObjectURL(blob);
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = name;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
+  // A modal question with the page's own dialog; resolves true only on the confirming button.
+  function confirmAction(title, text, label) {
+    const dialog = $("#confirm-dialog");
+    $("#confirm-title").textContent = title;
+    $("#confirm-text").textContent = text;
+    $("#confirm-form [type=submit]").textContent = label;
+    dialog.returnValue = "";
+    dialog.showModal();
+    return new Promise((resolve) => {
+      dialog.addEventListener("close", () => resolve(dialog.returnValue === "yes"), { once: true });
+    });
+  }
+
   function details(entry) {
     return Object.entries(entry.details || {})
       .filter(([, value]) => value !== null)
@@ -131,6 +157,10 @@
     $("#api-key").value = "";
     $("#sign-in-error").textContent = "";
     pickSite(sites);
+    // Only admin keys may list sites; the readers' data and exports are theirs alone.
+    state.admin = !!sites;
+    for (const el of $$("[data-admin-only]")) el.hidden = !state.admin;
+    if (!state.admin && state.view === "data") state.view = "queue";
     $("#sign-in").hidden = true;
     $("#workspace").hidden = false;
     $("#session").hidden = false;
@@ -163,6 +193,7 @@
 
   function signOut(message = "") {
     state.key = null;
+    state.admin = false;
     state.ticket += 1;
     sessionStorage.removeItem(STORE.key);
     sessionStorage.removeItem(STORE.site);
@@ -187,9 +218,12 @@
       if (button.dataset.view === view) button.setAttribute("aria-current", "page");
       else button.removeAttribute("aria-current");
     }
-    for (const name of ["queue", "bans", "audit"]) $(`#view-${name}`).hidden = name !== view;
+    for (const name of ["queue", "bans", "audit", "data"]) {
+      $(`#view-${name}`).hidden = name !== view;
+    }
     if (view === "queue") loadQueue();
     else if (view === "bans") loadBans();
+    else if (view === "data") say(`Readers' data and the export of ${state.site}.`);
     else loadAudit();
   }
 
@@ -296,6 +330,7 @@
     const hide = {
       approve: comment.status === "approved", reject: comment.status === "rejected",
       spam: comment.status === "spam", delete: comment.status === "deleted",
+      erase: comment.status === "deleted" && !comment.body_source && !comment.author.reader,
       pin: comment.pinned || comment.root_id !== null, unpin: !comment.pinned,
     };
     for (const button of $$("[data-action]", actions)) button.hidden = hide[button.dataset.action];
@@ -569,6 +604,89 @@
     }
   }
 
+  // --- a reader's data and the site's export (admin keys) ------------------------------------
+
+  function readerSelector(form) {
+    const by = form.elements.by.value;
+    const value = form.elements.value.value.trim();
+    if (!value || (by === "comment_id" && !/^[0-9]+$/.test(value))) {
+      say(by === "comment_id" ? "Give the number of one of the reader's comments."
+        : `Give the reader's ${form.elements.by.selectedOptions[0].textContent.toLowerCase()}.`,
+      true);
+      form.elements.value.focus();
+      return null;
+    }
+    return { [by]: by === "comment_id" ? Number(value) : value };
+  }
+
+  const holdings = (data) => `${plural(data.comments.length, "comment")}, ` +
+    `${plural(data.votes.length, "vote")} and ${plural(data.reports.length, "report")}`;
+
+  async function exportReader(form) {
+    const selector = readerSelector(form);
+    if (!selector) return;
+    try {
+      const data = await api("GET", "/readers/export", { query: { site: state.site, ...selector } });
+      const [by] = Object.keys(selector);
+      download(`reader-${state.site}-by-${by}.json`,
+               new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }));
+      say(`Exported ${holdings(data)} of this reader on ${state.site}.`);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  async function eraseReader(form) {
+    const selector = readerSelector(form);
+    if (!selector) return;
+    let found;
+    try {
+      found = await api("GET", "/readers/export", { query: { site: state.site, ...selector } });
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    if (!found.comments.length && !found.votes.length && !found.reports.length) {
+      say(`Nothing is stored about this reader on ${state.site}.`);
+      return;
+    }
+    const sure = await confirmAction("Erase this reader's data?",
+      `This removes ${holdings(found)} on ${state.site} for good. Replies by others stay ` +
+      'under a "[deleted]" placeholder. This cannot be undone.', "Erase");
+    if (!sure) {
+      say("Nothing was erased.");
+      return;
+    }
+    try {
+      const done = await api("POST", "/readers/erase", { body: { site: state.site, ...selector } });
+      form.reset();
+      say(`Erased ${plural(done.comments, "comment")} (${done.placeholders} kept as ` +
+          `"[deleted]" above replies), ${plural(done.votes, "vote")} and ` +
+          `${plural(done.reports, "report")}.`);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  async function exportSite() {
+    try {
+      const blob = await api("GET", `/sites/${encodeURIComponent(state.site)}/export`,
+                             { file: true });
+      download(`${state.site}.jsonl`, blob);
+      say(`Downloaded the export of ${state.site}.`);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  async function eraseComment(id) {
+    const sure = await confirmAction(`Erase comment ${id} for good?`,
+      "Its text and everything that identifies its author are removed, with the votes and " +
+      'reports on it. Replies stay under a "[deleted]" placeholder. This cannot be undone.',
+      "Erase");
+    if (sure) await act([id], "erase");
+  }
+
   // --- keyboard -----------------------------------------------------------------------------
 
   function typing(target) {
@@ -581,7 +699,8 @@
       return;
     }
     const shortcuts = $("#shortcuts");
-    if (event.key === "?" && !$("#ban-dialog").open && !typing(event.target)) {
+    if (event.key === "?" && !$("#ban-dialog").open && !$("#confirm-dialog").open &&
+        !typing(event.target)) {
       event.preventDefault();
       if (shortcuts.open) shortcuts.close();
       else shortcuts.showModal();
@@ -667,6 +786,8 @@
     const button = event.target.closest("button");
     if (!button) {
       if (!event.target.closest("a, input, summary, pre")) select(li);
+    } else if (button.dataset.action === "erase") {
+      eraseComment(id);
     } else if (button.dataset.action) {
       act([id], button.dataset.action);
     } else if (button.matches(".ban")) {
@@ -701,6 +822,16 @@
     if (li) select(li);
   });
   $("#audit-more").addEventListener("click", () => loadAudit(true));
+  $("#reader-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    exportReader(event.target);
+  });
+  $("#reader-erase").addEventListener("click", () => eraseReader($("#reader-form")));
+  $("#site-export").addEventListener("click", exportSite);
+  $("#confirm-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    $("#confirm-dialog").close("yes");
+  });
   for (const button of $$("dialog [data-close]")) {
     button.addEventListener("click", () => button.closest("dialog").close());
   }
