@@ -13,6 +13,7 @@ from commentsvc import audit, bans, counters, render, rules
 from commentsvc.errors import Forbidden, Invalid, NotFound, ThreadClosed, Unauthorized
 from commentsvc.identity import (
     Reader,
+    email_hash,
     keyed_hash,
     looks_like_jwt,
     new_edit_token,
@@ -244,7 +245,7 @@ def _has_approved_comment(session: Session, site: Site, reader: Reader) -> bool:
 
 
 def _email_hash(config: ServiceConfig, email: str | None) -> str | None:
-    return keyed_hash(config.secret_key, "email", email.strip().lower()) if email else None
+    return email_hash(config.secret_key, email) if email else None
 
 
 def _avatar_seed(config: ServiceConfig, reader: Reader, email: str | None, name: str) -> str:
