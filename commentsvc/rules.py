@@ -272,7 +272,8 @@ def banned_words(draft: Draft) -> Decision:
 
 def repeated_post(draft: Draft) -> Decision:
     if draft.posted_before_within_hour:
-        return Decision.reject("the same text was posted by this reader or address within an hour")
+        return Decision.reject("the same text was posted within an hour by this reader, "
+                               "or from this address under this article")
     return Decision.allow()
 
 
