@@ -133,27 +133,37 @@ def _loose(word: str) -> tuple[str, bool]:
 # from pieces split by punctuation.
 Word = tuple[str, bool]
 
+# Apostrophes join: "I'm a" is "im a", not the letters "i m a" spelled out.
+_APOSTROPHES = str.maketrans("", "", "'\u2019\u02bc")
+
 
 def _pieces(chunk: str) -> list[str]:
     # "!" reads as "i" inside a word ("id!ot") but is punctuation at its ends ("idiot!").
-    return [p for p in (w.strip("!").translate(_LEET) for w in _WORD.findall(chunk)) if p]
+    return [p for p in (w.strip("!").translate(_LEET)
+                        for w in _WORD.findall(chunk.translate(_APOSTROPHES))) if p]
 
 
-def _join_spelled(words: list[Word]) -> tuple[Word, ...]:
-    """Runs of single letters ("s c a m", "s.c.a.m") become one pieced word."""
+# A piece of text before spelled-out letters are joined: (text, is a spelled-out letter,
+# was pieced together). A letter stands alone or in a chunk of letters only ("s.c"), unlike the
+# "e" of "e-mail".
+_Piece = tuple[str, bool, bool]
+
+
+def _join_spelled(pieces: list[_Piece]) -> tuple[Word, ...]:
+    """Runs of spelled-out letters ("s c a m", "s.c.a.m") become one pieced word."""
     out: list[Word] = []
     run: list[str] = []
-    for word in [*words, ("", False)]:
-        if len(word[0]) == 1:
-            run.append(word[0])
+    for text, letter, pieced in [*pieces, ("", False, False)]:
+        if letter:
+            run.append(text)
             continue
         if len(run) > 1:
             out.append(("".join(run), True))
         elif run:
             out.append((run[0], False))
         run = []
-        if word[0]:
-            out.append(word)
+        if text:
+            out.append((text, pieced))
     return tuple(out)
 
 
@@ -162,18 +172,19 @@ def readings(text: str) -> tuple[tuple[Word, ...], ...]:
     """The ways a text can be read as a sequence of words (cached: both lists read each post).
 
     The first splits at every space and punctuation mark ("anti-scam" is "anti", "scam"); the
-    second, present only when some piece of text has punctuation inside it, joins the pieces
-    of each space-separated chunk ("sc-am", "sc.am" are "scam"). Both join spelled-out letters.
+    second, present only when some chunk between spaces has punctuation inside a word, joins
+    the chunk's pieces ("sc-am", "sc.am" are "scam"). Both join spelled-out letters.
     """
-    split: list[Word] = []
-    joined: list[Word] = []
+    split: list[_Piece] = []
+    joined: list[_Piece] = []
     for chunk in fold(text).split():
         pieces = _pieces(chunk)
-        split.extend((p, False) for p in pieces)
+        letters = all(len(p) == 1 for p in pieces)
+        split.extend((p, letters, False) for p in pieces)
         if len(pieces) > 1:
-            joined.append(("".join(pieces), True))
-        elif pieces:
-            joined.append((pieces[0], False))
+            joined.append(("".join(pieces), False, True))
+        else:
+            joined.extend((p, letters, False) for p in pieces)
     if len(joined) == len(split):
         return (_join_spelled(split),)
     return _join_spelled(split), _join_spelled(joined)

@@ -16,7 +16,8 @@ def draft(body="A fair point.", html=None, settings=None, premoderated=False, **
 
 
 WORDS = ["scammer", "scam", "cheap pills", "idiot", "free money", "cafe", "spam",
-         "cunt", "penis", "cock", "ass", "rape", "sex", "shit", "tit", "arse", "hell"]
+         "cunt", "penis", "cock", "ass", "rape", "sex", "shit", "tit", "arse", "hell",
+         "ima", "sa", "ea"]
 
 
 @pytest.mark.parametrize(
@@ -89,6 +90,8 @@ WORDS = ["scammer", "scam", "cheap pills", "idiot", "free money", "cafe", "spam"
         ("Arsenal won", None),
         ("U.S.A. and e-mail", None),
         ("https://example.org/survey?year=2019", None),
+        ("I'm a fan, it\u2019s a deal, e-mail a friend", None),  # not "i m a", "s a", "e a"
+        ("sc'am", "scam"),
         ("Spam\u0301", "spam"),
     ],
 )
