@@ -115,7 +115,7 @@ def _fold_table() -> _FoldTable:
 
 def fold(text: str) -> str:
     """Text as a filter sees it: no case, no accents, no invisible characters, look-alike
-    letters read as the Latin letters they imitate (Cyrillic "\u0455\u0441\u0430m" is "scam")."""
+    letters read as the Latin letters they imitate (a Cyrillic dze is an "s")."""
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())

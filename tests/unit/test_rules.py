@@ -119,15 +119,18 @@ def test_a_big_word_list_costs_about_the_same_as_a_small_one():
     text = "Agree with the main point, but the figure needs a source. " * 40
     small, big = compile_words(["scam"]), compile_words([f"w{n}x" for n in range(20_000)])
     assert big.first_match(text) is None
-    # The cost is O(words in the comment): a 20,000-entry list adds no per-entry scan.
-    assert _seconds(lambda: big.first_match(text + " x")) < 5 * _seconds(
-        lambda: small.first_match(text + " y")) + 0.005
+    # The cost is O(words in the comment): a 20,000-entry list adds no per-entry scan. The best
+    # of a few runs (each text new, so nothing is cached) keeps a busy machine from mattering.
+    assert _best_seconds(big, text) < 3 * _best_seconds(small, text) + 0.002
 
 
-def _seconds(call) -> float:
-    start = time.perf_counter()
-    call()
-    return time.perf_counter() - start
+def _best_seconds(words, text: str) -> float:
+    times = []
+    for n in range(5):
+        start = time.perf_counter()
+        words.first_match(f"{text} {id(words)} {n}")
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def test_banned_words_reject_with_the_word_as_reason():
