@@ -18,6 +18,17 @@ def keyed_hash(secret: str, purpose: str, value: str) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
+def email_hash(secret: str, email: str) -> str:
+    """The keyed hash an e-mail ban compares: case and a "+tag" do not make a new address
+    ("Ada+news@Example.org" is "ada@example.org")."""
+    address = email.strip().lower()
+    local, at, domain = address.rpartition("@")
+    base = local.split("+", 1)[0]
+    if at and base:
+        address = f"{base}@{domain}"
+    return keyed_hash(secret, "email", address)
+
+
 def new_edit_token() -> str:
     return secrets.token_urlsafe(32)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from commentsvc import audit, counters, privacy
 from commentsvc.errors import Forbidden, Invalid, NotFound
-from commentsvc.identity import keyed_hash
+from commentsvc.identity import email_hash, keyed_hash
 from commentsvc.models import (
     APPROVED,
     DELETED,
@@ -157,8 +157,12 @@ def ban_value(session: Session, config: ServiceConfig, moderator: Moderator, sit
     """Ban a known value: a reader id as the admin API shows it, an e-mail or an IP address."""
     site = get_site(session, site_key)
     moderator.require(site.id)
-    value_hash = value if kind == "reader" else keyed_hash(
-        config.secret_key, kind, value.strip().lower() if kind == "email" else value.strip())
+    if kind == "reader":
+        value_hash = value
+    elif kind == "email":
+        value_hash = email_hash(config.secret_key, value)
+    else:
+        value_hash = keyed_hash(config.secret_key, kind, value.strip())
     ban = _ban(session, config, moderator, site, kind, value_hash, reason, expires_at)
     if reject_comments:
         _reject_earlier(session, config, moderator, site, [(kind, value_hash)], reason)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -13,6 +13,7 @@ from commentsvc import audit, bans, counters, render, rules
 from commentsvc.errors import Forbidden, Invalid, NotFound, ThreadClosed, Unauthorized
 from commentsvc.identity import (
     Reader,
+    email_hash,
     keyed_hash,
     looks_like_jwt,
     new_edit_token,
@@ -87,7 +88,8 @@ def create(session: Session, config: ServiceConfig, reader: Reader, new: NewComm
     decision = rules.evaluate(rules.Draft(
         new.body, html, name, reader, article, settings,
         honeypot=new.honeypot, form_seconds=new.form_seconds,
-        posted_before_within_hour=_posted_within_hour(session, reader, new.body, now),
+        posted_before_within_hour=_posted_within_hour(session, reader, article, new.body,
+                                                       now),
         reader_has_approved_comment=(settings.moderation == "first"
                                      and _has_approved_comment(session, site, reader)),
     ))
@@ -219,9 +221,18 @@ def _parent_for_reply(session: Session, article: Article, parent_id: int | None)
     return parent
 
 
-def _posted_within_hour(session: Session, reader: Reader, body: str, now: datetime) -> bool:
-    authors = [c == v for c, v in ((Comment.reader_hash, reader.key),
-                                   (Comment.ip_hash, reader.ip_hash)) if v]
+def _posted_within_hour(session: Session, reader: Reader, article: Article, body: str,
+                        now: datetime) -> bool:
+    """The same text from this reader anywhere, or from this address under this article.
+
+    Not from this address anywhere: readers behind one address (an office, a school) may all
+    say "Thanks for the article!" under their own articles.
+    """
+    authors = []
+    if reader.key:
+        authors.append(Comment.reader_hash == reader.key)
+    if reader.ip_hash:
+        authors.append(and_(Comment.ip_hash == reader.ip_hash, Comment.article_id == article.id))
     if not authors:
         return False
     return session.scalar(
@@ -244,7 +255,7 @@ def _has_approved_comment(session: Session, site: Site, reader: Reader) -> bool:
 
 
 def _email_hash(config: ServiceConfig, email: str | None) -> str | None:
-    return keyed_hash(config.secret_key, "email", email.strip().lower()) if email else None
+    return email_hash(config.secret_key, email) if email else None
 
 
 def _avatar_seed(config: ServiceConfig, reader: Reader, email: str | None, name: str) -> str:

@@ -275,6 +275,25 @@ def test_a_ban_by_email_value(client, mod):
     assert post(client, author_email="troll@example.org").status_code == 403
 
 
+def test_an_email_ban_ignores_case_and_plus_tags(client, mod):
+    ban(mod, email="ada@example.org")
+    refused = post(client, author_email="Ada+x@EXAMPLE.org")
+    assert refused.status_code == 403
+    assert refused.json["error"]["code"] == "banned"
+    assert post(client, author_email="bob+ada@example.org").status_code == 201
+
+
+def test_an_email_ban_naming_a_plus_tag_bans_the_whole_address(client, mod):
+    assert ban(mod, email="Ada+news@Example.org").status_code == 201
+    assert post(client, author_email="ada@example.org").status_code == 403
+
+
+def test_a_ban_by_the_email_of_a_comment_catches_other_tags(client, mod):
+    comment = post(client, author_email="ada+first@example.org").json["id"]
+    ban(mod, comment_id=comment, by=["email"])
+    assert post(client, author_email="ADA+second@example.org").status_code == 403
+
+
 def test_a_ban_can_reject_the_authors_earlier_comments(client, mod):
     reader = {"X-Reader-Token": "spammer"}
     ids = [post(client, headers=reader).json["id"] for _ in range(3)]

@@ -44,6 +44,30 @@ def test_the_same_text_twice_within_an_hour_is_refused(client, clock):
     assert post(client, "Me too").status_code == 201
 
 
+def test_one_address_may_post_the_same_text_under_different_articles(client):
+    # Readers behind one address (an office, a school) all thank the author of their article.
+    thanks = "Thanks for the article!"
+    assert post(client, thanks, article="news-1").status_code == 201
+    assert post(client, thanks, article="news-2").status_code == 201
+    assert post(client, thanks, article="news-3",
+                headers={"X-Reader-Token": "colleague"}).status_code == 201
+
+
+def test_one_address_may_not_post_the_same_text_twice_under_one_article(client):
+    thanks = "Thanks for the article!"
+    assert post(client, thanks, headers={"X-Reader-Token": "first"}).status_code == 201
+    assert post(client, thanks, headers={"X-Reader-Token": "second"}).status_code == 422
+    assert post(client, thanks).status_code == 422
+
+
+def test_one_reader_may_not_post_the_same_text_under_different_articles(client):
+    reader = {"X-Reader-Token": "copy-paster"}
+    assert post(client, "Read my blog", article="news-1", headers=reader).status_code == 201
+    refused = post(client, "Read my blog", article="news-2", headers=reader)
+    assert refused.status_code == 422
+    assert refused.json["error"]["code"] == "comment_rejected"
+
+
 def test_a_filled_honeypot_looks_held_but_is_stored_as_spam(app, client):
     response = post(client, "Visit my shop", honeypot="http://spam.example")
     assert response.status_code == 202
