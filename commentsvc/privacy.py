@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from commentsvc import audit, counters, posting
+from commentsvc import audit, counters
 from commentsvc.errors import Invalid, NotFound
-from commentsvc.identity import jwt_reader_key
+from commentsvc.identity import email_hash, jwt_reader_key
 from commentsvc.models import DELETED, Article, Ban, Comment, Flag, Site, Vote
 from commentsvc.sites import ServiceConfig, get_site
 
@@ -92,16 +92,12 @@ def select_reader(session: Session, config: ServiceConfig, site: Site,
         reader_key = jwt_reader_key(config.secret_key, site.key, selector.sub)
         query = in_site.where(Comment.reader_hash == reader_key)
     else:
-        query = in_site.where(Comment.email_hash == email_hash(config, selector.email))
+        query = in_site.where(
+            Comment.email_hash == email_hash(config.secret_key, selector.email))
     comments = list(session.scalars(query.order_by(Comment.id)))
     votes, reports = ([], []) if reader_key is None else (
         _by_reader(session, Vote, site, reader_key), _by_reader(session, Flag, site, reader_key))
     return Selection(site, reader_key, comments, votes, reports)
-
-
-def email_hash(config: ServiceConfig, email: str) -> str | None:
-    # The one place that knows how posting hashes an address (identity.email_hash after merge).
-    return posting._email_hash(config, email)
 
 
 def _by_reader(session: Session, model: Any, site: Site, reader_key: str) -> list[Any]:
