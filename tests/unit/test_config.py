@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from commentsvc import create_app
@@ -191,3 +193,8 @@ def test_without_demo_pages_the_root_is_a_json_404(tmp_path):
     response = app.test_client().get("/")
     assert response.status_code == 404
     assert response.json["error"]["code"] == "not_found"
+
+
+def test_the_readme_shows_the_configuration_table_as_the_code_defines_it():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert markdown_table() in readme
