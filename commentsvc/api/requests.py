@@ -13,6 +13,7 @@ from commentsvc.identity import (
     keyed_hash,
     looks_like_jwt,
     reader_from_jwt,
+    valid_reader_token,
 )
 from commentsvc.sites import ServiceConfig, SiteSettings, get_site
 
@@ -42,8 +43,9 @@ def bearer_token() -> str | None:
 
 def _reader_token() -> str | None:
     token = request.headers.get(READER_TOKEN_HEADER, "").strip()
-    if len(token) > 200:
-        raise BadRequest(f"{READER_TOKEN_HEADER} is too long", code="invalid_reader_token")
+    if token and not valid_reader_token(token):
+        raise BadRequest(f"{READER_TOKEN_HEADER} must be 16 to 128 letters, digits, '-' or '_'",
+                         code="invalid_reader_token")
     return token or None
 
 
@@ -67,7 +69,11 @@ def reader_key_for_reading(site_key: str | None) -> str | None:
     try:
         return current_reader(site_key).key
     except DomainError:
+        pass
+    try:
         return anonymous_reader(service_config().secret_key, _reader_token(), None).key
+    except DomainError:  # a malformed token is no reader at all
+        return None
 
 
 def rate_limit_reader_key() -> str:

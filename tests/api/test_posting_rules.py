@@ -64,21 +64,21 @@ def test_too_many_links_hold_the_comment(client):
 
 def test_first_mode_holds_a_reader_until_one_comment_is_approved(app, client):
     site_settings(app, moderation="first")
-    reader = {"X-Reader-Token": "newcomer"}
+    reader = {"X-Reader-Token": "newcomer-reader-token-0"}
     held = post(client, headers=reader)
     assert held.status_code == 202
     with app.app_context():
         db.session.get(Comment, held.json["id"]).status = "approved"
         db.session.commit()
     assert post(client, headers=reader).status_code == 201
-    assert post(client, headers={"X-Reader-Token": "someone-else"}).status_code == 202
+    assert post(client, headers={"X-Reader-Token": "someone-else-reader"}).status_code == 202
 
 
 def test_rejected_comments_use_up_the_posting_quota(make_app):
     client = make_app(RATELIMIT_ENABLED=True, COMMENTSVC_RATELIMIT_POST_READER="2/minute")
     client = client.test_client()
     set_site_settings(client.application, {"banned_words": ["spam"]})
-    statuses = [post(client, f"spam {n}", headers={"X-Reader-Token": "r"}).status_code
+    statuses = [post(client, f"spam {n}", headers={"X-Reader-Token": "r-reader-token"}).status_code
                 for n in range(3)]
     assert statuses == [422, 422, 429]
 

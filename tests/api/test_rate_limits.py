@@ -24,8 +24,8 @@ def post_as(client, reader, ip="198.51.100.1", **extra):
 
 def test_a_reader_over_the_posting_limit_gets_429_with_retry_after(limited):
     for _ in range(3):
-        assert post_as(limited, "reader-a").status_code == 201
-    response = post_as(limited, "reader-a")
+        assert post_as(limited, "reader-a-token-0000").status_code == 201
+    response = post_as(limited, "reader-a-token-0000")
     assert response.status_code == 429
     assert response.json["error"]["code"] == "rate_limited"
     assert int(response.headers["Retry-After"]) > 0
@@ -37,19 +37,19 @@ def test_a_reader_over_the_posting_limit_gets_429_with_retry_after(limited):
 
 def test_the_posting_limit_is_per_reader(limited):
     for _ in range(3):
-        post_as(limited, "reader-a")
-    assert post_as(limited, "reader-b").status_code == 201
+        post_as(limited, "reader-a-token-0000")
+    assert post_as(limited, "reader-b-token-0000").status_code == 201
 
 
 def test_the_per_ip_limit_catches_readers_who_change_tokens(limited):
-    statuses = [post_as(limited, f"reader-{n}").status_code for n in range(6)]
+    statuses = [post_as(limited, f"rotating-reader-{n}").status_code for n in range(6)]
     assert statuses == [201] * 5 + [429]
 
 
 def test_invalid_posts_do_not_use_up_the_quota(limited):
     for _ in range(10):
-        assert post_as(limited, "reader-a", body="").status_code == 422
-    assert post_as(limited, "reader-a").status_code == 201
+        assert post_as(limited, "reader-a-token-0000", body="").status_code == 422
+    assert post_as(limited, "reader-a-token-0000").status_code == 201
 
 
 def test_reads_are_limited_per_ip(limited):
@@ -60,7 +60,7 @@ def test_reads_are_limited_per_ip(limited):
 
 
 def test_successful_answers_carry_ratelimit_headers_but_no_retry_after(limited):
-    response = post_as(limited, "reader-a")
+    response = post_as(limited, "reader-a-token-0000")
     assert response.headers["RateLimit-Remaining"]
     assert "Retry-After" not in response.headers
 
@@ -68,7 +68,8 @@ def test_successful_answers_carry_ratelimit_headers_but_no_retry_after(limited):
 def test_x_forwarded_for_cannot_spoof_the_client_ip_without_trusted_proxies(limited):
     statuses = [
         limited.post("/api/v1/comments", json={**THREAD, "body": f"hi {n}"},
-                     headers={"X-Reader-Token": f"r{n}", "X-Forwarded-For": f"203.0.113.{n}"},
+                     headers={"X-Reader-Token": f"rotating-{n:09}",
+                              "X-Forwarded-For": f"203.0.113.{n}"},
                      environ_base={"REMOTE_ADDR": "198.51.100.1"}).status_code
         for n in range(6)
     ]
@@ -80,7 +81,8 @@ def test_x_forwarded_for_is_believed_behind_a_trusted_proxy(make_app):
                       COMMENTSVC_TRUSTED_PROXIES=1).test_client()
     statuses = [
         client.post("/api/v1/comments", json={**THREAD, "body": f"hi {n}"},
-                    headers={"X-Reader-Token": f"r{n}", "X-Forwarded-For": f"203.0.113.{n}"},
+                    headers={"X-Reader-Token": f"rotating-{n:09}",
+                             "X-Forwarded-For": f"203.0.113.{n}"},
                     environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code
         for n in range(6)
     ]
@@ -90,4 +92,4 @@ def test_x_forwarded_for_is_believed_behind_a_trusted_proxy(make_app):
 def test_limits_can_be_switched_off(make_app):
     client = make_app(RATELIMIT_ENABLED=False, COMMENTSVC_RATELIMIT_POST_READER="1/minute")
     client = client.test_client()
-    assert [post_as(client, "reader-a").status_code for _ in range(3)] == [201] * 3
+    assert [post_as(client, "reader-a-token-0000").status_code for _ in range(3)] == [201] * 3

@@ -3,7 +3,8 @@ import pytest
 from tests.api.admin_support import bearer, keys  # noqa: F401
 from tests.conftest import THREAD, post, set_site_settings
 
-AUTHOR, READER, OTHER = ({"X-Reader-Token": t} for t in ("author", "reader", "other"))
+AUTHOR, READER, OTHER = ({"X-Reader-Token": f"{t}-reader-token"}
+                         for t in ("author", "reader", "other"))
 
 
 def vote(client, comment_id, value, headers=READER):
