@@ -78,8 +78,8 @@ def test_rejected_comments_use_up_the_posting_quota(make_app):
     client = make_app(RATELIMIT_ENABLED=True, COMMENTSVC_RATELIMIT_POST_READER="2/minute")
     client = client.test_client()
     set_site_settings(client.application, {"banned_words": ["spam"]})
-    statuses = [post(client, f"spam {n}", headers={"X-Reader-Token": "r-reader-token"}).status_code
-                for n in range(3)]
+    reader = {"X-Reader-Token": "rejected-reader0"}
+    statuses = [post(client, f"spam {n}", headers=reader).status_code for n in range(3)]
     assert statuses == [422, 422, 429]
 
 
