@@ -52,6 +52,10 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         "COMMENTSVC_RATELIMIT_POST_READER": get("RATELIMIT_POST_READER", "5/minute;100/day"),
         "COMMENTSVC_RATELIMIT_POST_IP": get("RATELIMIT_POST_IP", "20/minute"),
         "COMMENTSVC_RATELIMIT_READ_IP": get("RATELIMIT_READ_IP", "300/minute"),
+        "COMMENTSVC_RATELIMIT_VOTE_READER": get("RATELIMIT_VOTE_READER", "30/minute;500/day"),
+        "COMMENTSVC_RATELIMIT_VOTE_IP": get("RATELIMIT_VOTE_IP", "120/minute"),
+        "COMMENTSVC_RATELIMIT_FLAG_READER": get("RATELIMIT_FLAG_READER", "10/hour"),
+        "COMMENTSVC_RATELIMIT_FLAG_IP": get("RATELIMIT_FLAG_IP", "30/hour"),
         "COMMENTSVC_RATELIMIT_ADMIN": get("RATELIMIT_ADMIN", "600/minute"),
     }
 

@@ -65,6 +65,16 @@ post_reader_limit = limiter.shared_limit(
 )
 post_ip_limit = limiter.shared_limit(_limit("COMMENTSVC_RATELIMIT_POST_IP"), scope="post-ip",
                                      key_func=client_ip, deduct_when=_succeeded)
+# Votes and reports are cheap to send and change what others see: their own limits, counted
+# for every attempt.
+vote_reader_limit = limiter.shared_limit(_limit("COMMENTSVC_RATELIMIT_VOTE_READER"),
+                                         scope="vote-reader", key_func=rate_limit_reader_key)
+vote_ip_limit = limiter.shared_limit(_limit("COMMENTSVC_RATELIMIT_VOTE_IP"), scope="vote-ip",
+                                     key_func=client_ip)
+flag_reader_limit = limiter.shared_limit(_limit("COMMENTSVC_RATELIMIT_FLAG_READER"),
+                                         scope="flag-reader", key_func=rate_limit_reader_key)
+flag_ip_limit = limiter.shared_limit(_limit("COMMENTSVC_RATELIMIT_FLAG_IP"), scope="flag-ip",
+                                     key_func=client_ip)
 
 
 @blp.route("/comments", methods=["GET"])
@@ -157,7 +167,8 @@ def own_votes(args: dict) -> dict:
 
 
 @blp.route("/comments/<int:comment_id>/vote", methods=["POST"])
-@read_limit
+@vote_reader_limit
+@vote_ip_limit
 @blp.arguments(VoteIn)
 @blp.response(200, VoteOut)
 def vote(data: dict, comment_id: int) -> reactions.VoteResult:
@@ -167,7 +178,8 @@ def vote(data: dict, comment_id: int) -> reactions.VoteResult:
 
 
 @blp.route("/comments/<int:comment_id>/flag", methods=["POST"])
-@post_ip_limit
+@flag_reader_limit
+@flag_ip_limit
 @blp.arguments(FlagIn)
 @blp.response(201, FlagReceivedOut)
 def flag(data: dict, comment_id: int) -> dict:

@@ -16,6 +16,7 @@ from commentsvc.identity import (
     valid_reader_token,
 )
 from commentsvc.sites import ServiceConfig, SiteSettings, get_site
+from commentsvc.threads import site_key_of
 
 READER_TOKEN_HEADER = "X-Reader-Token"
 
@@ -77,12 +78,29 @@ def reader_key_for_reading(site_key: str | None) -> str | None:
 
 
 def rate_limit_reader_key() -> str:
-    """Per-reader posting quota: the reader's key when known, else the client IP."""
+    """Per-reader quota: the reader's key when known, else the client IP."""
     try:
-        reader = current_reader(named_site_key())
+        reader = current_reader(_acting_site_key())
     except DomainError:  # a bad token is reported by the view itself, not by the limiter
         reader = None
     return f"reader:{reader.key}" if reader and reader.key else f"ip:{client_ip()}"
+
+
+# Ids beyond this are not in any table (and would overflow PostgreSQL's integer).
+_LARGEST_ID = 2**31 - 1
+
+
+def _acting_site_key() -> str | None:
+    """The site a request acts on: the comment's own site on id routes, else the one named.
+
+    The reader is resolved once per request (and kept in g), so the limiter must resolve it
+    against the same site the view will, or a signed-in reader would count as anonymous."""
+    comment_id = (request.view_args or {}).get("comment_id")
+    if isinstance(comment_id, int):
+        if not 0 < comment_id <= _LARGEST_ID:
+            return None
+        return site_key_of(db.session, comment_id)
+    return named_site_key()
 
 
 def named_site_key() -> str | None:

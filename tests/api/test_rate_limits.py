@@ -93,3 +93,58 @@ def test_limits_can_be_switched_off(make_app):
     client = make_app(RATELIMIT_ENABLED=False, COMMENTSVC_RATELIMIT_POST_READER="1/minute")
     client = client.test_client()
     assert [post_as(client, "reader-a-token-0000").status_code for _ in range(3)] == [201] * 3
+
+
+@pytest.fixture
+def reacting(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, COMMENTSVC_RATELIMIT_VOTE_READER="2/minute",
+                   COMMENTSVC_RATELIMIT_VOTE_IP="4/minute",
+                   COMMENTSVC_RATELIMIT_FLAG_READER="1/hour",
+                   COMMENTSVC_RATELIMIT_FLAG_IP="3/hour")
+    client = app.test_client()
+    ids = [post_as(client, f"author-reader-{n:04}", ip=f"192.0.2.{n + 1}").json["id"]
+           for n in range(5)]
+    return client, ids
+
+
+def react(client, comment_id, reader, what="vote", ip="198.51.100.20"):
+    body = {"value": 1} if what == "vote" else {"reason": "spam"}
+    return client.post(f"/api/v1/comments/{comment_id}/{what}", json=body,
+                       headers={"X-Reader-Token": reader}, environ_base={"REMOTE_ADDR": ip})
+
+
+def test_votes_have_their_own_per_reader_limit(reacting):
+    client, ids = reacting
+    statuses = [react(client, ids[n], "one-voter-token-0").status_code for n in range(3)]
+    assert statuses == [200, 200, 429]
+    assert react(client, ids[0], "other-voter-token").status_code == 200
+
+
+def test_votes_have_their_own_per_ip_limit(reacting):
+    client, ids = reacting
+    statuses = [react(client, ids[n % 5], f"rotating-{n:09}").status_code for n in range(5)]
+    assert statuses == [200] * 4 + [429]
+    assert react(client, ids[0], "voter-elsewhere-0", ip="203.0.113.50").status_code == 200
+
+
+def test_reports_have_their_own_per_reader_limit(reacting):
+    client, ids = reacting
+    statuses = [react(client, ids[n], "one-flagger-token", "flag").status_code for n in range(2)]
+    assert statuses == [201, 429]
+    assert int(client.post(f"/api/v1/comments/{ids[0]}/flag", json={"reason": "spam"},
+                           headers={"X-Reader-Token": "one-flagger-token"},
+                           environ_base={"REMOTE_ADDR": "198.51.100.20"})
+               .headers["Retry-After"]) > 0
+
+
+def test_reports_have_their_own_per_ip_limit(reacting):
+    client, ids = reacting
+    statuses = [react(client, ids[n], f"rotating-{n:09}", "flag").status_code for n in range(4)]
+    assert statuses == [201] * 3 + [429]
+
+
+def test_voting_does_not_use_up_the_posting_quota(reacting):
+    client, ids = reacting
+    react(client, ids[0], "reader-a-token-0000")
+    react(client, ids[1], "reader-a-token-0000")
+    assert post_as(client, "reader-a-token-0000").status_code == 201
