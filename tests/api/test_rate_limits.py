@@ -2,6 +2,8 @@ import itertools
 
 import pytest
 
+from commentsvc import posting
+from commentsvc.extensions import limiter
 from tests.conftest import THREAD
 
 
@@ -148,3 +150,41 @@ def test_voting_does_not_use_up_the_posting_quota(reacting):
     react(client, ids[0], "reader-a-token-0000")
     react(client, ids[1], "reader-a-token-0000")
     assert post_as(client, "reader-a-token-0000").status_code == 201
+
+
+def test_a_post_is_counted_before_the_work_is_done(limited, monkeypatch):
+    seen = {}
+    create = posting.create
+
+    def spy(*args, **kwargs):
+        seen.update({spent.request_args[-1]: spent.remaining
+                     for spent in limiter.current_limits})
+        return create(*args, **kwargs)
+
+    monkeypatch.setattr(posting, "create", spy)
+    assert post_as(limited, "reader-a-token-0000").status_code == 201
+    assert seen == {"post-reader": 2, "post-ip": 4}
+
+
+@pytest.mark.parametrize("bad", [
+    {"json": {**THREAD, "body": ""}},
+    {"json": {**THREAD, "body": "hi", "parent_id": 99999}},
+    {"data": "body=hi", "content_type": "application/x-www-form-urlencoded"},
+    {"json": {**THREAD, "body": "x" * 70_000}},
+])
+def test_invalid_posts_do_not_use_up_the_per_ip_quota(limited, bad):
+    for n in range(8):
+        response = limited.post("/api/v1/comments", headers={"X-Reader-Token": f"bad-{n:012}"},
+                                environ_base={"REMOTE_ADDR": "198.51.100.3"}, **bad)
+        assert 400 <= response.status_code < 429
+    statuses = [post_as(limited, f"good-{n:012}", ip="198.51.100.3").status_code
+                for n in range(6)]
+    assert statuses == [201] * 5 + [429]
+
+
+def test_an_invalid_post_leaves_the_remaining_quota_as_it_was(limited):
+    post_as(limited, "reader-a-token-0000")
+    refused = post_as(limited, "reader-a-token-0000", body="")
+    assert refused.status_code == 422
+    assert refused.headers["RateLimit-Limit"] == "5"  # the per-IP limit, one post used
+    assert refused.headers["RateLimit-Remaining"] == "4"
