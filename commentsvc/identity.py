@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -51,9 +53,29 @@ class Reader:
     ip_hash: str | None = None
 
 
+# What the widget makes (32 base64url characters), with room for other clients. Anything else
+# is refused, so a token can never be made to look like some other kind of identity.
+READER_TOKEN_FORMAT = re.compile(r"[A-Za-z0-9_-]{16,128}")
+
+
+def valid_reader_token(token: str) -> bool:
+    return READER_TOKEN_FORMAT.fullmatch(token) is not None
+
+
+# Anonymous and signed-in readers are hashed under different purposes: no reader token, however
+# crafted, can hash to a signed-in reader's key (nor to another site's signed-in reader).
+ANONYMOUS_PURPOSE = "reader-token"
+SIGNED_IN_PURPOSE = "reader-jwt"
+
+
 def anonymous_reader(secret: str, reader_token: str | None, ip_hash: str | None) -> Reader:
-    key = keyed_hash(secret, "reader", reader_token) if reader_token else None
+    key = keyed_hash(secret, ANONYMOUS_PURPOSE, reader_token) if reader_token else None
     return Reader(key=key, ip_hash=ip_hash)
+
+
+def signed_in_reader_key(secret: str, site_key: str, subject: str) -> str:
+    # A JSON pair binds site and subject unambiguously, whatever characters either holds.
+    return keyed_hash(secret, SIGNED_IN_PURPOSE, json.dumps([site_key, subject]))
 
 
 def reader_from_jwt(secret: str, site_key: str, site_jwt_secret: str | None, token: str,
@@ -67,18 +89,13 @@ def reader_from_jwt(secret: str, site_key: str, site_jwt_secret: str | None, tok
     except jwt.PyJWTError as exc:
         raise Unauthorized(f"reader token rejected: {exc}", code="invalid_token") from exc
     return Reader(
-        key=jwt_reader_key(secret, site_key, str(claims["sub"])),
+        key=signed_in_reader_key(secret, site_key, str(claims["sub"])),
         name=str(claims.get("name") or "")[:80] or None,
         email=claims.get("email") if isinstance(claims.get("email"), str) else None,
         avatar=_http_url(claims.get("avatar")),
         verified=True,
         ip_hash=ip_hash,
     )
-
-
-def jwt_reader_key(secret: str, site_key: str, subject: str) -> str:
-    """The reader key of a publisher's signed-in reader (also how admins find their data)."""
-    return keyed_hash(secret, "reader", f"jwt:{site_key}:{subject}")
 
 
 def _http_url(value: object) -> str | None:

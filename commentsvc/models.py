@@ -158,12 +158,19 @@ class Comment(db.Model):
 
 
 class Vote(db.Model):
-    __table_args__ = (UniqueConstraint("comment_id", "reader_hash", name="uq_vote_reader"),)
+    __table_args__ = (
+        UniqueConstraint("comment_id", "reader_hash", name="uq_vote_reader"),
+        # The per-address cap counts a comment's anonymous votes from one address.
+        Index("ix_vote_ip", "comment_id", "ip_hash"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"))
     reader_hash: Mapped[str] = mapped_column(String(64))
     value: Mapped[int] = mapped_column(Integer)
+    # Keyed hash of the voter's address; verified: a reader signed in through the publisher.
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
+    verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -178,6 +185,9 @@ class Flag(db.Model):
     reader_hash: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(String(500), default="")
+    # Who reported, as far as hiding goes: an address, or a reader the publisher vouches for.
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
+    verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

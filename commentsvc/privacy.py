@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from commentsvc import audit, counters
 from commentsvc.errors import Invalid, NotFound
-from commentsvc.identity import email_hash, jwt_reader_key
+from commentsvc.identity import email_hash, signed_in_reader_key
 from commentsvc.models import DELETED, Article, Ban, Comment, Flag, Site, Vote
 from commentsvc.sites import ServiceConfig, get_site
 
@@ -89,7 +89,7 @@ def select_reader(session: Session, config: ServiceConfig, site: Site,
         query = (in_site.where(Comment.reader_hash == reader_key) if reader_key
                  else in_site.where(Comment.id == comment.id))
     elif kind == "sub":
-        reader_key = jwt_reader_key(config.secret_key, site.key, selector.sub)
+        reader_key = signed_in_reader_key(config.secret_key, site.key, selector.sub)
         query = in_site.where(Comment.reader_hash == reader_key)
     else:
         query = in_site.where(

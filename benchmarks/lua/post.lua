@@ -23,7 +23,7 @@ init = function(args)
   run_token = args[3] or "run"
   headers = {
     ["Content-Type"] = "application/json",
-    ["X-Reader-Token"] = "bench-reader-" .. tostring(thread_no),
+    ["X-Reader-Token"] = "bench-reader-token-" .. tostring(thread_no),
   }
 end
 

@@ -9,7 +9,7 @@ from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
 from commentsvc import posting, reactions, render, threads
-from commentsvc.api import page_cache
+from commentsvc.api import page_cache, quota
 from commentsvc.api.requests import (
     bearer_token,
     client_ip,
@@ -59,12 +59,32 @@ def _succeeded(response: Response) -> bool:
 
 read_limit = limiter.shared_limit(_limit("COMMENTSVC_RATELIMIT_READ_IP"), scope="read",
                                   key_func=client_ip)
+# Counted before the view runs, so bursts cannot overshoot; given back by _give_back_unused.
+POSTING_SCOPES = ("post-reader", "post-ip")
 post_reader_limit = limiter.shared_limit(
     _limit("COMMENTSVC_RATELIMIT_POST_READER"), scope="post-reader",
-    key_func=rate_limit_reader_key, deduct_when=_succeeded,
+    key_func=rate_limit_reader_key,
 )
 post_ip_limit = limiter.shared_limit(_limit("COMMENTSVC_RATELIMIT_POST_IP"), scope="post-ip",
-                                     key_func=client_ip, deduct_when=_succeeded)
+                                     key_func=client_ip)
+# Votes and reports are cheap to send and change what others see: their own limits, counted
+# for every attempt.
+vote_reader_limit = limiter.shared_limit(_limit("COMMENTSVC_RATELIMIT_VOTE_READER"),
+                                         scope="vote-reader", key_func=rate_limit_reader_key)
+vote_ip_limit = limiter.shared_limit(_limit("COMMENTSVC_RATELIMIT_VOTE_IP"), scope="vote-ip",
+                                     key_func=client_ip)
+flag_reader_limit = limiter.shared_limit(_limit("COMMENTSVC_RATELIMIT_FLAG_READER"),
+                                         scope="flag-reader", key_func=rate_limit_reader_key)
+flag_ip_limit = limiter.shared_limit(_limit("COMMENTSVC_RATELIMIT_FLAG_IP"), scope="flag-ip",
+                                     key_func=client_ip)
+
+
+@blp.after_request
+def _give_back_unused(response: Response) -> Response:
+    # Runs before the limiter's app-wide hook, so the RateLimit-* headers see the refund.
+    if not _succeeded(response):
+        quota.give_back(POSTING_SCOPES)
+    return response
 
 
 @blp.route("/comments", methods=["GET"])
@@ -157,7 +177,8 @@ def own_votes(args: dict) -> dict:
 
 
 @blp.route("/comments/<int:comment_id>/vote", methods=["POST"])
-@read_limit
+@vote_reader_limit
+@vote_ip_limit
 @blp.arguments(VoteIn)
 @blp.response(200, VoteOut)
 def vote(data: dict, comment_id: int) -> reactions.VoteResult:
@@ -167,7 +188,8 @@ def vote(data: dict, comment_id: int) -> reactions.VoteResult:
 
 
 @blp.route("/comments/<int:comment_id>/flag", methods=["POST"])
-@post_ip_limit
+@flag_reader_limit
+@flag_ip_limit
 @blp.arguments(FlagIn)
 @blp.response(201, FlagReceivedOut)
 def flag(data: dict, comment_id: int) -> dict:

@@ -13,8 +13,10 @@ from commentsvc.identity import (
     keyed_hash,
     looks_like_jwt,
     reader_from_jwt,
+    valid_reader_token,
 )
 from commentsvc.sites import ServiceConfig, SiteSettings, get_site
+from commentsvc.threads import site_key_of
 
 READER_TOKEN_HEADER = "X-Reader-Token"
 
@@ -42,8 +44,9 @@ def bearer_token() -> str | None:
 
 def _reader_token() -> str | None:
     token = request.headers.get(READER_TOKEN_HEADER, "").strip()
-    if len(token) > 200:
-        raise BadRequest(f"{READER_TOKEN_HEADER} is too long", code="invalid_reader_token")
+    if token and not valid_reader_token(token):
+        raise BadRequest(f"{READER_TOKEN_HEADER} must be 16 to 128 letters, digits, '-' or '_'",
+                         code="invalid_reader_token")
     return token or None
 
 
@@ -67,16 +70,37 @@ def reader_key_for_reading(site_key: str | None) -> str | None:
     try:
         return current_reader(site_key).key
     except DomainError:
+        pass
+    try:
         return anonymous_reader(service_config().secret_key, _reader_token(), None).key
+    except DomainError:  # a malformed token is no reader at all
+        return None
 
 
 def rate_limit_reader_key() -> str:
-    """Per-reader posting quota: the reader's key when known, else the client IP."""
+    """Per-reader quota: the reader's key when known, else the client IP."""
     try:
-        reader = current_reader(named_site_key())
+        reader = current_reader(_acting_site_key())
     except DomainError:  # a bad token is reported by the view itself, not by the limiter
         reader = None
     return f"reader:{reader.key}" if reader and reader.key else f"ip:{client_ip()}"
+
+
+# Ids beyond this are not in any table (and would overflow PostgreSQL's integer).
+_LARGEST_ID = 2**31 - 1
+
+
+def _acting_site_key() -> str | None:
+    """The site a request acts on: the comment's own site on id routes, else the one named.
+
+    The reader is resolved once per request (and kept in g), so the limiter must resolve it
+    against the same site the view will, or a signed-in reader would count as anonymous."""
+    comment_id = (request.view_args or {}).get("comment_id")
+    if isinstance(comment_id, int):
+        if not 0 < comment_id <= _LARGEST_ID:
+            return None
+        return site_key_of(db.session, comment_id)
+    return named_site_key()
 
 
 def named_site_key() -> str | None:

@@ -82,7 +82,7 @@ def sites(app):
 @pytest.fixture
 def news_comment(client, sites):
     response = client.post("/api/v1/comments", json={**NEWS_THREAD, "body": "First!"},
-                           headers={"X-Reader-Token": "author"})
+                           headers={"X-Reader-Token": "author-token-0001"})
     assert response.status_code == 201
     return response.json
 
@@ -155,12 +155,12 @@ def test_a_vote_from_another_sites_origin_is_refused_and_changes_nothing(app, cl
                                                                         news_comment):
     url = f"/api/v1/comments/{news_comment['id']}/vote"
     response = client.post(url, json={"value": 1},
-                           headers={"Origin": BLOG, "X-Reader-Token": "reader"})
+                           headers={"Origin": BLOG, "X-Reader-Token": "reader-token-0001"})
     assert_refused(response, BLOG, "news")
     with app.app_context():
         assert db.session.get(Comment, news_comment["id"]).score == 0
     allowed = client.post(url, json={"value": 1},
-                          headers={"Origin": NEWS, "X-Reader-Token": "reader"})
+                          headers={"Origin": NEWS, "X-Reader-Token": "reader-token-0001"})
     assert allowed.status_code == 200
 
 
@@ -168,7 +168,7 @@ def test_a_flag_from_another_sites_origin_is_refused_and_changes_nothing(app, cl
                                                                         news_comment):
     response = client.post(f"/api/v1/comments/{news_comment['id']}/flag",
                            json={"reason": "spam", "note": ""},
-                           headers={"Origin": BLOG, "X-Reader-Token": "reader"})
+                           headers={"Origin": BLOG, "X-Reader-Token": "reader-token-0001"})
     assert_refused(response, BLOG, "news")
     with app.app_context():
         assert db.session.get(Comment, news_comment["id"]).flag_count == 0
@@ -234,7 +234,7 @@ def test_a_refused_request_does_not_use_up_the_posting_quota(make_app):
     app = make_app(RATELIMIT_ENABLED=True, COMMENTSVC_RATELIMIT_POST_READER="1/minute")
     add_sites(app)
     client = app.test_client()
-    headers = {"X-Reader-Token": "reader"}
+    headers = {"X-Reader-Token": "reader-token-0001"}
     refused = client.post("/api/v1/comments", json={**NEWS_THREAD, "body": "no"},
                           headers={**headers, "Origin": EVIL})
     assert refused.status_code == 403

@@ -253,7 +253,7 @@ def ban(mod, **body):
 
 
 def test_banning_the_author_of_a_comment_stops_their_posts(client, mod):
-    reader = {"X-Reader-Token": "troll"}
+    reader = {"X-Reader-Token": "troll-reader-token-0"}
     comment = post(client, headers=reader).json["id"]
     response = ban(mod, comment_id=comment, by=["reader"], reason="trolling")
     assert response.status_code == 201
@@ -261,13 +261,13 @@ def test_banning_the_author_of_a_comment_stops_their_posts(client, mod):
     assert refused.status_code == 403
     assert refused.json["error"]["code"] == "banned"
     assert "trolling" in refused.json["error"]["message"]
-    assert post(client, headers={"X-Reader-Token": "someone-else"}).status_code == 201
+    assert post(client, headers={"X-Reader-Token": "someone-else-reader"}).status_code == 201
 
 
 def test_a_ban_by_ip_catches_a_new_reader_token(client, mod):
-    comment = post(client, headers={"X-Reader-Token": "a"}).json["id"]
+    comment = post(client, headers={"X-Reader-Token": "a-reader-token-0"}).json["id"]
     ban(mod, comment_id=comment, by=["ip"])
-    assert post(client, headers={"X-Reader-Token": "b"}).status_code == 403
+    assert post(client, headers={"X-Reader-Token": "b-reader-token-0"}).status_code == 403
 
 
 def test_a_ban_by_email_value(client, mod):
@@ -295,16 +295,16 @@ def test_a_ban_by_the_email_of_a_comment_catches_other_tags(client, mod):
 
 
 def test_a_ban_can_reject_the_authors_earlier_comments(client, mod):
-    reader = {"X-Reader-Token": "spammer"}
+    reader = {"X-Reader-Token": "spammer-reader-token-0"}
     ids = [post(client, headers=reader).json["id"] for _ in range(3)]
-    post(client, headers={"X-Reader-Token": "innocent"})
+    post(client, headers={"X-Reader-Token": "innocent-reader-token-0"})
     ban(mod, comment_id=ids[0], by=["reader"], reject_comments=True)
     assert count(client) == 1
     assert {c["id"] for c in queue(mod, "rejected")["comments"]} == set(ids)
 
 
 def test_a_ban_expires(client, clock, mod):
-    reader = {"X-Reader-Token": "hothead"}
+    reader = {"X-Reader-Token": "hothead-reader-token-0"}
     comment = post(client, headers=reader).json["id"]
     ban(mod, comment_id=comment, by=["reader"],
         expires_at=(clock() + timedelta(hours=1)).isoformat())

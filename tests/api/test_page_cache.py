@@ -5,7 +5,7 @@ import pytest
 from tests.api.admin_support import bearer, keys  # noqa: F401
 from tests.conftest import THREAD, post, set_site_settings
 
-READER = {"X-Reader-Token": "reader"}
+READER = {"X-Reader-Token": "reader-reader-token-0"}
 
 
 def page(client):
@@ -16,7 +16,7 @@ def page(client):
 
 @pytest.fixture
 def thread(client):
-    first = post(client, "first", headers={"X-Reader-Token": "author"}).json
+    first = post(client, "first", headers={"X-Reader-Token": "author-reader-token-0"}).json
     page(client)  # warm the cache
     return first
 

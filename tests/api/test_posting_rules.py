@@ -50,18 +50,18 @@ def test_one_address_may_post_the_same_text_under_different_articles(client):
     assert post(client, thanks, article="news-1").status_code == 201
     assert post(client, thanks, article="news-2").status_code == 201
     assert post(client, thanks, article="news-3",
-                headers={"X-Reader-Token": "colleague"}).status_code == 201
+                headers={"X-Reader-Token": "colleague-reader-token"}).status_code == 201
 
 
 def test_one_address_may_not_post_the_same_text_twice_under_one_article(client):
     thanks = "Thanks for the article!"
-    assert post(client, thanks, headers={"X-Reader-Token": "first"}).status_code == 201
-    assert post(client, thanks, headers={"X-Reader-Token": "second"}).status_code == 422
+    assert post(client, thanks, headers={"X-Reader-Token": "first-reader-0000"}).status_code == 201
+    assert post(client, thanks, headers={"X-Reader-Token": "second-reader-000"}).status_code == 422
     assert post(client, thanks).status_code == 422
 
 
 def test_one_reader_may_not_post_the_same_text_under_different_articles(client):
-    reader = {"X-Reader-Token": "copy-paster"}
+    reader = {"X-Reader-Token": "copy-paster-reader-token"}
     assert post(client, "Read my blog", article="news-1", headers=reader).status_code == 201
     refused = post(client, "Read my blog", article="news-2", headers=reader)
     assert refused.status_code == 422
@@ -88,22 +88,22 @@ def test_too_many_links_hold_the_comment(client):
 
 def test_first_mode_holds_a_reader_until_one_comment_is_approved(app, client):
     site_settings(app, moderation="first")
-    reader = {"X-Reader-Token": "newcomer"}
+    reader = {"X-Reader-Token": "newcomer-reader-token-0"}
     held = post(client, headers=reader)
     assert held.status_code == 202
     with app.app_context():
         db.session.get(Comment, held.json["id"]).status = "approved"
         db.session.commit()
     assert post(client, headers=reader).status_code == 201
-    assert post(client, headers={"X-Reader-Token": "someone-else"}).status_code == 202
+    assert post(client, headers={"X-Reader-Token": "someone-else-reader"}).status_code == 202
 
 
 def test_rejected_comments_use_up_the_posting_quota(make_app):
     client = make_app(RATELIMIT_ENABLED=True, COMMENTSVC_RATELIMIT_POST_READER="2/minute")
     client = client.test_client()
     set_site_settings(client.application, {"banned_words": ["spam"]})
-    statuses = [post(client, f"spam {n}", headers={"X-Reader-Token": "r"}).status_code
-                for n in range(3)]
+    reader = {"X-Reader-Token": "rejected-reader0"}
+    statuses = [post(client, f"spam {n}", headers=reader).status_code for n in range(3)]
     assert statuses == [422, 422, 429]
 
 

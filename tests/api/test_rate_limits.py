@@ -2,6 +2,8 @@ import itertools
 
 import pytest
 
+from commentsvc import posting
+from commentsvc.extensions import limiter
 from tests.conftest import THREAD
 
 
@@ -24,8 +26,8 @@ def post_as(client, reader, ip="198.51.100.1", **extra):
 
 def test_a_reader_over_the_posting_limit_gets_429_with_retry_after(limited):
     for _ in range(3):
-        assert post_as(limited, "reader-a").status_code == 201
-    response = post_as(limited, "reader-a")
+        assert post_as(limited, "reader-a-token-0000").status_code == 201
+    response = post_as(limited, "reader-a-token-0000")
     assert response.status_code == 429
     assert response.json["error"]["code"] == "rate_limited"
     assert int(response.headers["Retry-After"]) > 0
@@ -37,19 +39,19 @@ def test_a_reader_over_the_posting_limit_gets_429_with_retry_after(limited):
 
 def test_the_posting_limit_is_per_reader(limited):
     for _ in range(3):
-        post_as(limited, "reader-a")
-    assert post_as(limited, "reader-b").status_code == 201
+        post_as(limited, "reader-a-token-0000")
+    assert post_as(limited, "reader-b-token-0000").status_code == 201
 
 
 def test_the_per_ip_limit_catches_readers_who_change_tokens(limited):
-    statuses = [post_as(limited, f"reader-{n}").status_code for n in range(6)]
+    statuses = [post_as(limited, f"rotating-reader-{n}").status_code for n in range(6)]
     assert statuses == [201] * 5 + [429]
 
 
 def test_invalid_posts_do_not_use_up_the_quota(limited):
     for _ in range(10):
-        assert post_as(limited, "reader-a", body="").status_code == 422
-    assert post_as(limited, "reader-a").status_code == 201
+        assert post_as(limited, "reader-a-token-0000", body="").status_code == 422
+    assert post_as(limited, "reader-a-token-0000").status_code == 201
 
 
 def test_reads_are_limited_per_ip(limited):
@@ -60,7 +62,7 @@ def test_reads_are_limited_per_ip(limited):
 
 
 def test_successful_answers_carry_ratelimit_headers_but_no_retry_after(limited):
-    response = post_as(limited, "reader-a")
+    response = post_as(limited, "reader-a-token-0000")
     assert response.headers["RateLimit-Remaining"]
     assert "Retry-After" not in response.headers
 
@@ -68,7 +70,8 @@ def test_successful_answers_carry_ratelimit_headers_but_no_retry_after(limited):
 def test_x_forwarded_for_cannot_spoof_the_client_ip_without_trusted_proxies(limited):
     statuses = [
         limited.post("/api/v1/comments", json={**THREAD, "body": f"hi {n}"},
-                     headers={"X-Reader-Token": f"r{n}", "X-Forwarded-For": f"203.0.113.{n}"},
+                     headers={"X-Reader-Token": f"rotating-{n:09}",
+                              "X-Forwarded-For": f"203.0.113.{n}"},
                      environ_base={"REMOTE_ADDR": "198.51.100.1"}).status_code
         for n in range(6)
     ]
@@ -80,7 +83,8 @@ def test_x_forwarded_for_is_believed_behind_a_trusted_proxy(make_app):
                       COMMENTSVC_TRUSTED_PROXIES=1).test_client()
     statuses = [
         client.post("/api/v1/comments", json={**THREAD, "body": f"hi {n}"},
-                    headers={"X-Reader-Token": f"r{n}", "X-Forwarded-For": f"203.0.113.{n}"},
+                    headers={"X-Reader-Token": f"rotating-{n:09}",
+                             "X-Forwarded-For": f"203.0.113.{n}"},
                     environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code
         for n in range(6)
     ]
@@ -90,4 +94,97 @@ def test_x_forwarded_for_is_believed_behind_a_trusted_proxy(make_app):
 def test_limits_can_be_switched_off(make_app):
     client = make_app(RATELIMIT_ENABLED=False, COMMENTSVC_RATELIMIT_POST_READER="1/minute")
     client = client.test_client()
-    assert [post_as(client, "reader-a").status_code for _ in range(3)] == [201] * 3
+    assert [post_as(client, "reader-a-token-0000").status_code for _ in range(3)] == [201] * 3
+
+
+@pytest.fixture
+def reacting(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, COMMENTSVC_RATELIMIT_VOTE_READER="2/minute",
+                   COMMENTSVC_RATELIMIT_VOTE_IP="4/minute",
+                   COMMENTSVC_RATELIMIT_FLAG_READER="1/hour",
+                   COMMENTSVC_RATELIMIT_FLAG_IP="3/hour")
+    client = app.test_client()
+    ids = [post_as(client, f"author-reader-{n:04}", ip=f"192.0.2.{n + 1}").json["id"]
+           for n in range(5)]
+    return client, ids
+
+
+def react(client, comment_id, reader, what="vote", ip="198.51.100.20"):
+    body = {"value": 1} if what == "vote" else {"reason": "spam"}
+    return client.post(f"/api/v1/comments/{comment_id}/{what}", json=body,
+                       headers={"X-Reader-Token": reader}, environ_base={"REMOTE_ADDR": ip})
+
+
+def test_votes_have_their_own_per_reader_limit(reacting):
+    client, ids = reacting
+    statuses = [react(client, ids[n], "one-voter-token-0").status_code for n in range(3)]
+    assert statuses == [200, 200, 429]
+    assert react(client, ids[0], "other-voter-token").status_code == 200
+
+
+def test_votes_have_their_own_per_ip_limit(reacting):
+    client, ids = reacting
+    statuses = [react(client, ids[n % 5], f"rotating-{n:09}").status_code for n in range(5)]
+    assert statuses == [200] * 4 + [429]
+    assert react(client, ids[0], "voter-elsewhere-0", ip="203.0.113.50").status_code == 200
+
+
+def test_reports_have_their_own_per_reader_limit(reacting):
+    client, ids = reacting
+    statuses = [react(client, ids[n], "one-flagger-token", "flag").status_code for n in range(2)]
+    assert statuses == [201, 429]
+    assert int(client.post(f"/api/v1/comments/{ids[0]}/flag", json={"reason": "spam"},
+                           headers={"X-Reader-Token": "one-flagger-token"},
+                           environ_base={"REMOTE_ADDR": "198.51.100.20"})
+               .headers["Retry-After"]) > 0
+
+
+def test_reports_have_their_own_per_ip_limit(reacting):
+    client, ids = reacting
+    statuses = [react(client, ids[n], f"rotating-{n:09}", "flag").status_code for n in range(4)]
+    assert statuses == [201] * 3 + [429]
+
+
+def test_voting_does_not_use_up_the_posting_quota(reacting):
+    client, ids = reacting
+    react(client, ids[0], "reader-a-token-0000")
+    react(client, ids[1], "reader-a-token-0000")
+    assert post_as(client, "reader-a-token-0000").status_code == 201
+
+
+def test_a_post_is_counted_before_the_work_is_done(limited, monkeypatch):
+    seen = {}
+    create = posting.create
+
+    def spy(*args, **kwargs):
+        seen.update({spent.request_args[-1]: spent.remaining
+                     for spent in limiter.current_limits})
+        return create(*args, **kwargs)
+
+    monkeypatch.setattr(posting, "create", spy)
+    assert post_as(limited, "reader-a-token-0000").status_code == 201
+    assert seen == {"post-reader": 2, "post-ip": 4}
+
+
+@pytest.mark.parametrize("bad", [
+    {"json": {**THREAD, "body": ""}},
+    {"json": {**THREAD, "body": "hi", "parent_id": 99999}},
+    {"data": "body=hi", "content_type": "application/x-www-form-urlencoded"},
+    {"json": {**THREAD, "body": "x" * 70_000}},
+])
+def test_invalid_posts_do_not_use_up_the_per_ip_quota(limited, bad):
+    for n in range(8):
+        response = limited.post("/api/v1/comments", headers={"X-Reader-Token": f"bad-{n:012}"},
+                                environ_base={"REMOTE_ADDR": "198.51.100.3"}, **bad)
+        assert 400 <= response.status_code < 429
+    statuses = [post_as(limited, f"good-{n:012}", ip="198.51.100.3").status_code
+                for n in range(6)]
+    assert statuses == [201] * 5 + [429]
+
+
+def test_an_invalid_post_leaves_the_remaining_quota_as_it_was(limited):
+    post_as(limited, "reader-a-token-0000")
+    refused = post_as(limited, "reader-a-token-0000", body="")
+    assert refused.status_code == 422
+    assert refused.headers["RateLimit-Limit"] == "5"  # the per-IP limit, one post used
+    assert refused.headers["RateLimit-Remaining"] == "4"

@@ -3,7 +3,8 @@ import pytest
 from tests.api.admin_support import bearer, keys  # noqa: F401
 from tests.conftest import THREAD, post, set_site_settings
 
-AUTHOR, READER, OTHER = ({"X-Reader-Token": t} for t in ("author", "reader", "other"))
+AUTHOR, READER, OTHER = ({"X-Reader-Token": f"{t}-reader-token"}
+                         for t in ("author", "reader", "other"))
 
 
 def vote(client, comment_id, value, headers=READER):
@@ -17,9 +18,10 @@ def own_votes(client, headers=READER):
     return response.json["votes"]
 
 
-def flag(client, comment_id, headers=READER, reason="abuse", note=""):
+def flag(client, comment_id, headers=READER, reason="abuse", note="", ip="127.0.0.1"):
     return client.post(f"/api/v1/comments/{comment_id}/flag",
-                       json={"reason": reason, "note": note}, headers=headers)
+                       json={"reason": reason, "note": note}, headers=headers,
+                       environ_base={"REMOTE_ADDR": ip})
 
 
 @pytest.fixture
@@ -112,7 +114,7 @@ def test_enough_reports_hide_a_comment_until_a_moderator_decides(app, client, co
     set_site_settings(app, {"flag_threshold": 2})
     flag(client, comment)
     assert client.get(f"/api/v1/comments/{comment}").status_code == 200
-    flag(client, comment, OTHER)
+    flag(client, comment, OTHER, ip="203.0.113.2")  # reporters count by address
     assert client.get(f"/api/v1/comments/{comment}").status_code == 404
     held = client.get("/api/v1/admin/comments", query_string={"site": "default"},
                       headers=bearer(keys.moderator)).json["comments"]

@@ -60,9 +60,12 @@ def add_comments(server: Any, bodies: list[str], *, article: str = ARTICLE) -> N
 
 
 def report(server: Any, comment_id: int, reason: str, note: str = "") -> None:
+    n = next(_readers)
     response = server.app.test_client().post(
         f"/api/v1/comments/{comment_id}/flag", json={"reason": reason, "note": note},
-        headers={"X-Reader-Token": f"moderator-test-flagger-{next(_readers)}"})
+        headers={"X-Reader-Token": f"moderator-test-flagger-{n}"},
+        # Reports hide a comment only from distinct addresses: each reporter gets its own.
+        environ_base={"REMOTE_ADDR": f"192.0.2.{n % 250 + 1}"})
     assert response.status_code < 300, response.json
 
 

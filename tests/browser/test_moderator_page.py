@@ -140,7 +140,7 @@ def test_select_all_and_reject_rejects_every_comment_in_the_queue(page, server):
 
 
 def test_banning_the_author_lists_the_ban_and_refuses_their_next_post(page, server):
-    troll = post_comment(server, "Trolling the thread", reader="troll").json["id"]
+    troll = post_comment(server, "Trolling the thread", reader="troll-reader-token").json["id"]
     post_comment(server, "A fair point")
     sign_in(page, server, make_key(server))
     queue(page, "Approved")
@@ -156,7 +156,7 @@ def test_banning_the_author_lists_the_ban_and_refuses_their_next_post(page, serv
     expect(comment(page, "Trolling the thread")).to_have_count(0)
     expect(comment(page, "A fair point")).to_have_count(1)
 
-    refused = post_comment(server, "Back again", reader="troll")
+    refused = post_comment(server, "Back again", reader="troll-reader-token")
     assert refused.status_code == 403
     assert "trolling" in refused.json["error"]["message"]
 
@@ -166,7 +166,7 @@ def test_banning_the_author_lists_the_ban_and_refuses_their_next_post(page, serv
     expect(bans).to_contain_text("trolling")
     bans.get_by_role("button", name="Lift").click()
     expect(bans).to_have_count(0)
-    assert post_comment(server, "Back again, nicer", reader="troll").status_code == 201
+    assert post_comment(server, "Back again, nicer", reader="troll-reader-token").status_code == 201
 
 
 def test_closing_a_thread_refuses_new_comments_and_the_audit_log_lists_every_action(

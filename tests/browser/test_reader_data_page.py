@@ -42,10 +42,10 @@ def reply(server, parent_id, body, reader):
 
 
 def test_an_admin_erases_a_readers_comments_after_confirming(page, server):
-    first = post_comment(server, "Ada's private thoughts", reader="ada").json["id"]
-    post_comment(server, "Bob answers Ada", reader="bob", name="Bob")
-    post_comment(server, "Ada once more", reader="ada")
-    reply(server, first, "Cy replies to Ada", reader="cy")
+    first = post_comment(server, "Ada's private thoughts", reader="ada-reader-token").json["id"]
+    post_comment(server, "Bob answers Ada", reader="bob-reader-token", name="Bob")
+    post_comment(server, "Ada once more", reader="ada-reader-token")
+    reply(server, first, "Cy replies to Ada", reader="cy-reader-token-")
     sign_in(page, server, make_key(server, "admin"))
     form = readers_data(page)
     form.get_by_label("Find by").select_option(label="Comment id")
@@ -68,7 +68,7 @@ def test_an_admin_erases_a_readers_comments_after_confirming(page, server):
 
 
 def test_an_admin_downloads_a_readers_data_as_json(page, server):
-    mine = post_comment(server, "Export me", reader="ada").json["id"]
+    mine = post_comment(server, "Export me", reader="ada-reader-token").json["id"]
     sign_in(page, server, make_key(server, "admin"))
     form = readers_data(page)
     form.get_by_label("Value").fill(str(mine))
@@ -106,7 +106,7 @@ def test_a_moderator_key_sees_no_readers_data_view(page, server):
 
 
 def test_a_moderator_erases_one_comment_for_good_after_confirming(page, server):
-    gone = post_comment(server, "Please take this down", reader="ada").json["id"]
+    gone = post_comment(server, "Please take this down", reader="ada-reader-token").json["id"]
     sign_in(page, server, make_key(server))
     queue(page, "Approved")
     comment(page, "Please take this down").get_by_role("button", name="Erase for good…").click()
@@ -120,7 +120,7 @@ def test_a_moderator_erases_one_comment_for_good_after_confirming(page, server):
 
 def test_the_readers_data_view_and_its_dialog_have_no_serious_accessibility_violations(
         new_page, server):
-    mine = post_comment(server, "Check me", reader="ada").json["id"]
+    mine = post_comment(server, "Check me", reader="ada-reader-token").json["id"]
     page = sign_in(new_page(bypass_csp=True), server, make_key(server, "admin"))
     page.add_script_tag(content=AXE)
     form = readers_data(page)

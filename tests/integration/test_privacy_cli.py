@@ -12,7 +12,7 @@ from tests.api.admin_support import bearer, keys  # noqa: F401
 from tests.api.privacy_support import stored_and_recounted
 from tests.conftest import THREAD
 
-ADA, BOB = ({"X-Reader-Token": t} for t in ("ada-token", "bob-token"))
+ADA, BOB = ({"X-Reader-Token": t} for t in ("ada-reader-token", "bob-reader-token"))
 
 
 def post_from(client, ip, headers=None, **fields):
