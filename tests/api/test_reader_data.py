@@ -12,7 +12,7 @@ from tests.api.admin_support import bearer, keys  # noqa: F401
 from tests.api.privacy_support import stored_and_recounted
 from tests.conftest import THREAD, post, set_site_settings
 
-ADA, BOB, CY = ({"X-Reader-Token": t} for t in ("ada-reader-0000", "bob-reader-0000", "cy-reader-00000"))
+ADA, BOB, CY = ({"X-Reader-Token": f"{name}-reader-token-0"} for name in ("ada", "bob", "cy"))
 JWT_SECRET = "publisher-secret-0123456789abcdef"
 
 
