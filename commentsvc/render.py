@@ -24,6 +24,9 @@ _STRIPPED = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b\u2060-\u2064\ufeff]"
 )
 
+# Lone surrogates are not Unicode scalar values: nh3 (Rust) cannot take them.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
 _markdown = (
     MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
     .enable("linkify")
@@ -72,7 +75,7 @@ _cleaner = nh3.Cleaner(
 
 def sanitize_html(html: str) -> str:
     """Keep only the allowlisted tags, attributes and URL schemes."""
-    return _cleaner.clean(html).strip()
+    return _cleaner.clean(_SURROGATES.sub("\ufffd", html)).strip()
 
 
 def to_html(markdown_source: str) -> str:
