@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from commentsvc.extensions import db
 from commentsvc.models import APPROVED, Article, Comment
+from commentsvc.threads import MAX_PINNED
 from tests.api.admin_support import bearer, keys  # noqa: F401
 from tests.conftest import set_site_settings
 
@@ -37,6 +38,8 @@ ACTIONS = st.one_of(
     st.tuples(st.just("author_delete"), st.integers(0, 50)),
     st.tuples(st.just("wait"), st.integers(1, 3)),
 )
+# Pins lead the first page and are left out of the cursor pages: only pinned before paging.
+SETUP = st.one_of(ACTIONS, st.tuples(st.just("pin"), st.integers(0, 50)))
 
 
 @dataclass
@@ -105,7 +108,8 @@ def flatten(nodes: list[dict]) -> list[dict]:
     return [n for node in nodes for n in (node, *flatten(node.get("replies") or []))]
 
 
-def walk(thread: Thread, sort: str, limit: int, data: st.DataObject) -> tuple[list, list]:
+def walk(thread: Thread, sort: str, limit: int,
+         data: st.DataObject | None) -> tuple[list, list]:
     """Every page, then every replies page, with random changes between any two fetches."""
     client, top_level, replies, cursor = thread.client, [], [], None
     more_replies: list[tuple[int, str]] = []
@@ -134,7 +138,9 @@ def walk(thread: Thread, sort: str, limit: int, data: st.DataObject) -> tuple[li
     return top_level, replies
 
 
-def change(thread: Thread, data: st.DataObject) -> None:
+def change(thread: Thread, data: st.DataObject | None) -> None:
+    if data is None:
+        return
     for action in data.draw(st.lists(ACTIONS, max_size=2), label="changes"):
         thread.apply(action)
 
@@ -147,7 +153,7 @@ def held_word(app):
 @pytest.mark.parametrize("sort", ["oldest", "newest", "top"])
 @settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(setup=st.tuples(st.lists(GROW, min_size=3, max_size=24), st.lists(ACTIONS, max_size=6))
+@given(setup=st.tuples(st.lists(GROW, min_size=3, max_size=24), st.lists(SETUP, max_size=6))
        .map(lambda parts: parts[0] + parts[1]), limit=st.integers(1, 7),
        data=st.data())
 def test_paging_while_the_thread_changes_lists_every_steady_comment_exactly_once(
@@ -169,3 +175,21 @@ def test_paging_while_the_thread_changes_lists_every_steady_comment_exactly_once
     assert {i for i in steady if roots[i] is None} <= set(top_level)
     assert {i for i in steady if roots[i] is not None} <= set(replies)
     assert set(top_level) <= set(thread.ids) and set(replies) <= set(thread.ids)
+
+
+def test_every_pinned_comment_is_listed_or_the_pin_is_refused(client, keys):  # noqa: F811
+    thread = Thread(client, None, keys.moderator, "many-pins")
+    for _ in range(MAX_PINNED + 1):
+        thread.post(held=False)
+    pins = [thread.client.post(f"/api/v1/admin/comments/{comment_id}/moderate",
+                               json={"action": "pin"}, headers=bearer(keys.moderator))
+            for comment_id in thread.ids]
+    pinned = {i for i, r in zip(thread.ids, pins, strict=True) if r.status_code == 200}
+    assert [r.status_code for r in pins] == [200] * MAX_PINNED + [409]
+    assert pins[-1].json["error"]["code"] == "too_many_pinned"
+    listed = []
+    for sort in ("oldest", "newest", "top"):
+        top_level, _ = walk(thread, sort, 3, None)
+        listed.append(sorted(top_level))
+    assert listed == [sorted(thread.ids)] * 3
+    assert pinned == set(thread.ids[:MAX_PINNED])
