@@ -135,7 +135,7 @@ def held_word(app):
     set_site_settings(app, {"suspect_words": [HELD_WORD]})
 
 
-@settings(max_examples=30, deadline=None,
+@settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=st.tuples(st.lists(st.one_of(new_post, reply), min_size=3, max_size=10),
                       st.lists(ACTIONS, min_size=10, max_size=40))
