@@ -7,12 +7,13 @@ version, which keys the cached thread pages.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from commentsvc.models import APPROVED, Article, Comment
+from commentsvc.models import APPROVED, Article, Comment, Flag, Vote
 
 _RAW = {"synchronize_session": False}
 
@@ -62,3 +63,42 @@ def _reply_visibility_changed(session: Session, root_id: int | None, parent_id: 
         if not parent_flipped:
             return
         parent_id = grandparent_id  # None when the parent was the top-level comment itself
+
+
+@dataclass(frozen=True)
+class Counts:
+    """An article's counters: as stored, or as they should be (see recount)."""
+
+    comment_count: int
+    reply_count: dict[int, int]  # comment id -> visible direct replies
+    descendant_count: dict[int, int]  # top-level comment id -> visible replies at any depth
+    score: dict[int, int]  # comment id -> sum of its votes
+    flag_count: dict[int, int]  # comment id -> open reports
+
+
+def recount(session: Session, article_id: int) -> Counts:
+    """What every counter of an article should be, worked out from the rows alone (slow: for
+    checks and repairs after imports, never on a request)."""
+    rows = session.execute(
+        select(Comment.id, Comment.parent_id, Comment.root_id, Comment.status)
+        .where(Comment.article_id == article_id).order_by(Comment.depth.desc(), Comment.id)
+    ).all()
+    ids = [row.id for row in rows]
+    replies = dict.fromkeys(ids, 0)
+    descendants = {row.id: 0 for row in rows if row.root_id is None}
+    # Deepest first: a comment's visible replies are all counted before it is looked at.
+    for row in rows:
+        visible = row.status == APPROVED or replies[row.id] > 0
+        if visible and row.parent_id is not None:
+            replies[row.parent_id] += 1
+            descendants[row.root_id] += 1
+    scores = dict(session.execute(
+        select(Vote.comment_id, func.sum(Vote.value)).where(Vote.comment_id.in_(ids))
+        .group_by(Vote.comment_id)).all())
+    flags = dict(session.execute(
+        select(Flag.comment_id, func.count()).where(Flag.comment_id.in_(ids),
+                                                    Flag.resolved_at.is_(None))
+        .group_by(Flag.comment_id)).all())
+    approved = sum(1 for row in rows if row.status == APPROVED)
+    return Counts(approved, replies, descendants,
+                  {i: int(scores.get(i) or 0) for i in ids}, {i: flags.get(i, 0) for i in ids})

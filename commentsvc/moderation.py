@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from commentsvc import audit, counters, privacy
-from commentsvc.errors import Forbidden, Invalid, NotFound
+from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound
 from commentsvc.identity import email_hash, keyed_hash
 from commentsvc.models import (
     APPROVED,
@@ -26,6 +26,7 @@ from commentsvc.models import (
 )
 from commentsvc.posting import ensure_article
 from commentsvc.sites import ServiceConfig, get_site
+from commentsvc.threads import MAX_PINNED
 
 STATUS_ACTIONS = {"approve": APPROVED, "reject": REJECTED, "spam": SPAM, "delete": DELETED}
 PIN_ACTIONS = {"pin": True, "unpin": False}
@@ -77,6 +78,8 @@ def _apply(session: Session, comment: Comment, site_id: int, action: str, reason
     if action in PIN_ACTIONS:
         if comment.root_id is not None:
             raise Invalid("ids", f"comment {comment.id} is a reply; only top-level comments pin")
+        if PIN_ACTIONS[action] and not comment.pinned:
+            _ensure_room_for_a_pin(session, comment.article_id)
         comment.pinned = PIN_ACTIONS[action]
         counters.thread_changed(session, comment.article_id)
     elif action == ERASE:
@@ -87,6 +90,16 @@ def _apply(session: Session, comment: Comment, site_id: int, action: str, reason
         _close_flags(session, comment, now)
     audit.record(session, site_id=site_id, actor=actor, action=action, comment=comment,
                  reason=reason, before=before, after=comment.status, now=now)
+
+
+def _ensure_room_for_a_pin(session: Session, article_id: int) -> None:
+    # The first page shows at most MAX_PINNED pins and later pages leave pins out, so one more
+    # would never be listed. Hidden pins count too: they come back if approved again.
+    pinned = session.scalar(select(func.count()).select_from(Comment).where(
+        Comment.article_id == article_id, Comment.root_id.is_(None), Comment.pinned))
+    if pinned >= MAX_PINNED:
+        raise Conflict(f"a thread can have at most {MAX_PINNED} pinned comments; unpin one first",
+                       code="too_many_pinned")
 
 
 def _close_flags(session: Session, comment: Comment, now: datetime) -> None:

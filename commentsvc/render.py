@@ -24,6 +24,13 @@ _STRIPPED = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b\u2060-\u2064\ufeff]"
 )
 
+# Lone surrogates are not Unicode scalar values: nh3 (Rust) cannot take them.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+# The HTML parser drops a byte order mark at the very start of its input: strip it (and the
+# whitespace around it) here, so that sanitising the output again changes nothing.
+_EDGES = re.compile(r"^[\s\ufeff]+|\s+$")
+
 _markdown = (
     MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
     .enable("linkify")
@@ -72,7 +79,7 @@ _cleaner = nh3.Cleaner(
 
 def sanitize_html(html: str) -> str:
     """Keep only the allowlisted tags, attributes and URL schemes."""
-    return _cleaner.clean(html).strip()
+    return _EDGES.sub("", _cleaner.clean(_SURROGATES.sub("\ufffd", html)))
 
 
 def to_html(markdown_source: str) -> str:

@@ -110,7 +110,7 @@ def _moderated(ids: list[int], action: str, reason: str) -> dict:
 @blp.arguments(ModerateIn)
 @blp.response(200, QueueOut)
 def moderate_one(data: dict, comment_id: int) -> dict:
-    """approve, reject, spam, delete, pin or unpin one comment."""
+    """approve, reject, spam, delete, pin or unpin one comment (at most 10 pins a thread)."""
     return _moderated([comment_id], data["action"], data["reason"])
 
 
