@@ -13,6 +13,7 @@ from commentsvc.errors import DomainError
 from commentsvc.extensions import db
 from commentsvc.keys import create_key
 from commentsvc.models import ROLES
+from commentsvc.portability.commands import COMMANDS as portability_commands
 from commentsvc.sites import create_site, get_site
 from commentsvc.web.demo import seed_demo_command
 
@@ -80,7 +81,8 @@ def serve_command(host: str, port: int, workers: int, threads: int) -> None:
 
 
 def register_commands(group: Any) -> None:
-    for command in (create_site_command, create_key_command, serve_command, seed_demo_command):
+    for command in (create_site_command, create_key_command, serve_command, seed_demo_command,
+                    *portability_commands):
         group.add_command(command)
 
 
