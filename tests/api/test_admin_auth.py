@@ -6,7 +6,7 @@ from tests.api.admin_support import bearer, keys  # noqa: F401
 from tests.conftest import post
 
 ADMIN_ONLY = {"/api/v1/admin/sites", "/api/v1/admin/sites/{site_key}",
-              "/api/v1/admin/sites/{site_key}/keys"}
+              "/api/v1/admin/sites/{site_key}/keys", "/api/v1/admin/sites/{site_key}/export"}
 
 
 def requests_for(comment_id):
@@ -31,6 +31,7 @@ def requests_for(comment_id):
         ("post", "/api/v1/admin/sites"): {"json": {"key": "fresh"}},
         ("patch", "/api/v1/admin/sites/{site_key}"): {"json": {"name": "Renamed"}},
         ("post", "/api/v1/admin/sites/{site_key}/keys"): {"json": {"role": "moderator"}},
+        ("get", "/api/v1/admin/sites/{site_key}/export"): {},
     }
 
 
