@@ -41,15 +41,19 @@ def export_lines(session: Session, config: ServiceConfig, site_key: str,
         query = query.where(Article.key == article_key)
     articles = session.scalars(query).all()
     source = instance_source(config)
+    # Everything from the site's rows is read before the first line goes out: a streamed
+    # HTTP answer continues in a new session, where these objects are no longer attached.
+    settings = {k: v for k, v in (site.settings or {}).items() if k not in SECRET_SETTINGS}
+    site_line = _line({"type": "site", "key": site.key, "name": site.name,
+                       "allowed_origins": list(site.allowed_origins or []),
+                       "settings": settings})
     yield _line({"type": "meta", "format": FORMAT, "version": VERSION,
                  "exported_at": _time(config.now()), "site": site.key, "article": article_key,
                  "source": source})
-    settings = {k: v for k, v in (site.settings or {}).items() if k not in SECRET_SETTINGS}
-    yield _line({"type": "site", "key": site.key, "name": site.name,
-                 "allowed_origins": list(site.allowed_origins or []), "settings": settings})
-    for article in articles:
-        yield _line(_article(article))
-        yield from _comments(session, article, source)
+    yield site_line
+    for line, article_id, key in [(_line(_article(a)), a.id, a.key) for a in articles]:
+        yield line
+        yield from _comments(session, article_id, key, source)
 
 
 def _article(article: Article) -> dict[str, Any]:
@@ -58,13 +62,14 @@ def _article(article: Article) -> dict[str, Any]:
             "comment_count": article.comment_count, "created_at": _time(article.created_at)}
 
 
-def _comments(session: Session, article: Article, source: str) -> Iterator[str]:
+def _comments(session: Session, article_id: int, article_key: str,
+              source: str) -> Iterator[str]:
     # Parents first: by depth, then in the order they were written.
-    query = (select(Comment).where(Comment.article_id == article.id)
+    query = (select(Comment).where(Comment.article_id == article_id)
              .order_by(Comment.depth, Comment.created_at, Comment.id)
              .execution_options(yield_per=CHUNK))
     for comment in session.scalars(query):
-        yield _line(_comment(comment, article.key, source))
+        yield _line(_comment(comment, article_key, source))
         session.expunge(comment)
 
 
