@@ -39,7 +39,8 @@ def test_isso_markdown_is_rendered_and_deleted_parents_stay_as_placeholders(app)
     assert result.exit_code == 0, result.output
     comments = stored(app)
     ann = comments["1"]
-    assert ann["html"] == "<p>Works <strong>great</strong>.</p>\n<p>Thanks! &lt;script&gt;x&lt;/script&gt;</p>"
+    assert ann["html"] == ("<p>Works <strong>great</strong>.</p>\n"
+                           "<p>Thanks! &lt;script&gt;x&lt;/script&gt;</p>")
     assert ann["source"] == "Works **great**.\n\nThanks! <script>x</script>"
     assert ann["score"] == 2
     assert ann["created_at"] == datetime.fromtimestamp(1600000000.5, UTC)
