@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from commentsvc import posting, render
@@ -85,6 +85,7 @@ class Loader:
         self.ids_by_ref: dict[str, int] = {}
         self.replies: list[tuple[int, str, int, str]] = []  # (id, parent ref, article, position)
         self.removed: dict[str, _Removed] = {}
+        self.own_keys: set[tuple[str, str]] = set()  # import keys that differ from refs
         self.batch: list[dict] = []
         self.batch_refs: list[tuple[str, str | None, int, str]] = []
 
@@ -113,6 +114,11 @@ class Loader:
         if record.ref in self.ids_by_ref or record.ref in self.removed:
             self._skip(record.position, "duplicate id", f"{record.ref!r} was seen before")
             return
+        if import_id != record.ref:
+            if (source, import_id) in self.own_keys:
+                self._skip(record.position, "duplicate id", f"{import_id!r} was seen before")
+                return
+            self.own_keys.add((source, import_id))
         known = self.existing.get((source, import_id))
         if known is not None:
             self.ids_by_ref[record.ref] = known
@@ -138,16 +144,23 @@ class Loader:
     def _flush(self) -> None:
         if not self.batch:
             return
-        ids = self.session.scalars(
-            insert(Comment).returning(Comment.id, sort_by_parameter_order=True), self.batch
+        # Core, not the ORM's bulk path: multi-row INSERTs with RETURNING. Rows come back in
+        # any order (asking for the parameters' order makes SQLite insert one row at a time),
+        # so each is matched by its import key.
+        table = Comment.__table__
+        returned = self.session.connection().execute(
+            insert(table).returning(table.c.id, table.c.import_source, table.c.import_id),
+            self.batch,
         ).all()
-        for comment_id, (ref, parent_ref, article_id, position) in zip(
-                ids, self.batch_refs, strict=True):
+        ids = {(source, import_id): comment_id for comment_id, source, import_id in returned}
+        for row, (ref, parent_ref, article_id, position) in zip(
+                self.batch, self.batch_refs, strict=True):
+            comment_id = ids[(row["import_source"], row["import_id"])]
             self.ids_by_ref[ref] = comment_id
             if parent_ref:
                 self.replies.append((comment_id, parent_ref, article_id, position))
-        self.summary.imported += len(ids)
-        self.progress(len(ids))
+        self.summary.imported += len(returned)
+        self.progress(len(returned))
         self.batch, self.batch_refs = [], []
 
     # --- articles ----------------------------------------------------------------------------
@@ -309,11 +322,9 @@ class Loader:
             before = (row.parent_id, row.root_id, row.ancestry, row.depth, row.reply_count,
                       row.descendant_count)
             if before != placed[1:]:
-                changes.append(dict(zip(
-                    ("id", "parent_id", "root_id", "ancestry", "depth", "reply_count",
-                     "descendant_count"), placed, strict=True)))
-        for start in range(0, len(changes), BATCH):
-            self.session.execute(update(Comment), changes[start:start + BATCH])
+                changes.append(dict(zip(_PLACE_KEYS, placed, strict=True)))
+        if changes:
+            self.session.connection().execute(_PLACE, changes)
         approved = [row.created_at for row in rows if row.status == APPROVED]
         article = self.session.get(Article, article_id)
         latest = max(approved, default=None)
@@ -332,6 +343,13 @@ class Loader:
             .where(Article.site_id == self.site.id, Comment.import_source.is_not(None))
         )
         return {(source, import_id): comment_id for source, import_id, comment_id in rows}
+
+
+_PLACE_KEYS = ("b_id", "parent_id", "root_id", "ancestry", "depth", "reply_count",
+               "descendant_count")
+# One executemany for a whole thread's new places and counts.
+_PLACE = (update(Comment.__table__).where(Comment.__table__.c.id == bindparam("b_id"))
+          .values({key: bindparam(key) for key in _PLACE_KEYS[1:]}))
 
 
 def _path(url: str) -> str:

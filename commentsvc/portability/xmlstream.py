@@ -16,10 +16,17 @@ from defusedxml.ElementTree import iterparse
 
 from commentsvc.portability.records import UnreadableFile
 
+_LOCAL: dict[str, str] = {}
+
 
 def local(tag: str) -> str:
     """The tag without its namespace: exports differ in namespace versions, not names."""
-    return tag.rsplit("}", 1)[-1]
+    name = _LOCAL.get(tag)
+    if name is None:
+        name = tag.rsplit("}", 1)[-1]
+        if len(_LOCAL) < 1_000:  # a hostile file's endless tag names are not remembered
+            _LOCAL[tag] = name
+    return name
 
 
 def elements(source: BinaryIO, tags: set[str], depth: int) -> Iterator[Element]:
