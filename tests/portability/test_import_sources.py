@@ -81,3 +81,13 @@ def test_a_remark42_backup_runs_twice_without_adding_anything(app):
     again = run_import(app, "remark42", "remark42.jsonl")
     assert "imported 0 comments" in again.output
     assert "already present: 2" in again.output
+
+
+def test_an_id_too_long_to_store_is_reported_and_skipped(app, tmp_path):
+    backup = tmp_path / "long.jsonl"
+    backup.write_text('{"version": 1}\n{"id": "' + "x" * 129 + '", "pid": "", "text": "<p>hi</p>",'
+                      ' "user": {"name": "A"}, "locator": {"url": "https://b.example/p/"},'
+                      ' "time": "2021-01-01T00:00:00Z"}\n')
+    result = run_import(app, "remark42", str(backup))
+    assert result.exit_code == 0
+    assert "line 2: skipped (malformed): id longer than 128 characters" in result.output
