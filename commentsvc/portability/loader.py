@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from commentsvc import posting, render
@@ -305,11 +305,13 @@ class Loader:
             self._settle_article(article_id, parents)
 
     def _settle_article(self, article_id: int, new_parents: dict[int, int]) -> None:
-        rows = self.session.execute(
-            select(Comment.id, Comment.parent_id, Comment.status, Comment.root_id,
-                   Comment.ancestry, Comment.depth, Comment.reply_count,
-                   Comment.descendant_count, Comment.created_at)
-            .where(Comment.article_id == article_id)
+        # Core throughout: this runs over every comment of every article the file touched.
+        connection, table = self.session.connection(), Comment.__table__
+        rows = connection.execute(
+            select(table.c.id, table.c.parent_id, table.c.status, table.c.root_id,
+                   table.c.ancestry, table.c.depth, table.c.reply_count,
+                   table.c.descendant_count)
+            .where(table.c.article_id == article_id)
         ).all()
         in_article = {row.id for row in rows}
         nodes = {}
@@ -323,22 +325,26 @@ class Loader:
             nodes[row.id] = Node(row.id, parent, row.status)
         changes = []
         for row, placed in zip(rows, place(nodes, [r.id for r in rows]), strict=True):
-            before = (row.parent_id, row.root_id, row.ancestry, row.depth, row.reply_count,
-                      row.descendant_count)
-            if before != placed[1:]:
+            if tuple(row[1:2]) + tuple(row[3:]) != placed[1:]:
                 changes.append(dict(zip(_PLACE_KEYS, placed, strict=True)))
         if changes:
-            self.session.connection().execute(_PLACE, changes)
-        approved = [row.created_at for row in rows if row.status == APPROVED]
-        article = self.session.get(Article, article_id)
-        latest = max(approved, default=None)
-        if latest and article.last_comment_at:
-            latest = max(latest, article.last_comment_at)
-        self.session.execute(
-            update(Article).where(Article.id == article_id)
-            .values(comment_count=len(approved), last_comment_at=latest or article.last_comment_at,
-                    version=Article.version + 1),
-            execution_options={"synchronize_session": False})
+            connection.execute(_PLACE, changes)
+        self._count_article(article_id)
+
+    def _count_article(self, article_id: int) -> None:
+        connection, table = self.session.connection(), Comment.__table__
+        approved, latest = connection.execute(
+            select(func.count(), func.max(table.c.created_at))
+            .where(table.c.article_id == article_id, table.c.status == APPROVED)
+        ).one()
+        before = connection.scalar(select(Article.last_comment_at)
+                                   .where(Article.id == article_id))
+        if before and (latest is None or before > latest):
+            latest = before
+        connection.execute(
+            update(Article.__table__).where(Article.__table__.c.id == article_id)
+            .values(comment_count=approved, last_comment_at=latest,
+                    version=Article.__table__.c.version + 1))
 
     def _existing_imports(self) -> dict[tuple[str, str], int]:
         rows = self.session.execute(
