@@ -109,7 +109,8 @@ def summary_text(summary: Summary, fmt: str, file: Path, site_key: str, dry_run:
     reasons = ", ".join(f"{reason}: {n:,}" for reason, n in sorted(summary.skipped.items()))
     lines = [
         f"{'dry run, nothing written: would import' if dry_run else 'imported'} "
-        f"{summary.imported:,} comments into {len(summary.articles):,} articles of site "
+        f"{_plural(summary.imported, 'comment')} into "
+        f"{_plural(len(summary.articles), 'article')} of site "
         f"{site_key!r} from {fmt} export {file.name}",
         f"  already present: {summary.present:,}",
         f"  skipped: {skipped:,}" + (f" ({reasons})" if reasons else ""),
@@ -118,6 +119,10 @@ def summary_text(summary: Summary, fmt: str, file: Path, site_key: str, dry_run:
         lines.append(f"  replies to a missing parent, kept at the top level: "
                      f"{summary.top_level_orphans:,}")
     return "\n".join(lines)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 @click.command("export")
