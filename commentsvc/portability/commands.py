@@ -81,7 +81,7 @@ class _Bar:
     """tqdm on a terminal; on a pipe or in CI nothing but the messages."""
 
     def __init__(self) -> None:
-        self.bar = tqdm(unit=" comments", unit_scale=True, desc="importing", file=sys.stderr,
+        self.bar = tqdm(unit=" records", unit_scale=True, desc="reading", file=sys.stderr,
                         disable=not sys.stderr.isatty(), leave=False)
 
     def update(self, count: int) -> None:

@@ -27,6 +27,7 @@ from commentsvc.portability.tree import Node, place
 from commentsvc.sites import ServiceConfig, get_site
 
 BATCH = 2_000
+PROGRESS_EVERY = 1_000  # records read between two moves of the progress bar
 ARTICLE_ID_MODES = ("path", "url", "id")
 PLACEHOLDER = "[deleted]"
 HELD_REASON = "imported: held for review"
@@ -93,7 +94,9 @@ class Loader:
     # --- reading ---------------------------------------------------------------------------
 
     def load(self, items: Iterable[Thread | Record | Skipped]) -> Summary:
-        for item in items:
+        for count, item in enumerate(items, start=1):
+            if count % PROGRESS_EVERY == 0:
+                self.progress(PROGRESS_EVERY)
             if isinstance(item, Record):
                 self._record(item)
             elif isinstance(item, Thread):
@@ -164,7 +167,6 @@ class Loader:
             if parent_ref:
                 self.replies.append((comment_id, parent_ref, article_id, position))
         self.summary.imported += len(returned)
-        self.progress(len(returned))
         self.batch, self.batch_refs = [], []
 
     # --- articles ----------------------------------------------------------------------------

@@ -70,6 +70,7 @@ def test_the_summary_counts_everything_and_names_each_skipped_record(imported):
         in imported.output
     assert "post 7: skipped (malformed): unreadable date 'yesterday'" in imported.output
     assert "post 8: skipped (no article id)" in imported.output
+    assert "records/s" not in imported.output  # no progress bar when not on a terminal
 
 
 def test_the_public_thread_shows_the_imported_comments(app, imported):
