@@ -11,6 +11,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from commentsvc.models import APPROVED
+from commentsvc.posting import MAX_DEPTH
 
 
 @dataclass(slots=True)
@@ -32,11 +33,11 @@ def place(nodes: dict[int, Node], order: list[int]) -> list[Placed]:
     where: dict[int, tuple[int | None, str, int]] = {}  # id -> (root, ancestry, depth)
     for node_id in order:
         if nodes[node_id].parent is None:
-            _walk(node_id, children, where)
+            _walk(node_id, nodes, children, where)
     for node_id in order:
         if node_id not in where:  # a cycle in the source's parent links: break it here
             nodes[node_id].parent = None
-            _walk(node_id, children, where)
+            _walk(node_id, nodes, children, where)
     replies = dict.fromkeys(nodes, 0)
     descendants = dict.fromkeys(nodes, 0)
     for node_id in sorted(nodes, key=lambda n: where[n][2], reverse=True):
@@ -48,7 +49,7 @@ def place(nodes: dict[int, Node], order: list[int]) -> list[Placed]:
              descendants[n]) for n in order]
 
 
-def _walk(top: int, children: dict[int, list[int]],
+def _walk(top: int, nodes: dict[int, Node], children: dict[int, list[int]],
           where: dict[int, tuple[int | None, str, int]]) -> None:
     where[top] = (None, "", 0)
     queue = deque([top])
@@ -58,5 +59,10 @@ def _walk(top: int, children: dict[int, list[int]],
         for child in children.get(parent, ()):
             if child in where:
                 continue
-            where[child] = (root or parent, f"{ancestry}{parent}/", depth + 1)
+            if depth + 1 >= MAX_DEPTH:
+                # Deeper than posting allows (and than ancestry can hold): beside its parent.
+                nodes[child].parent = nodes[parent].parent
+                where[child] = where[parent]
+            else:
+                where[child] = (root or parent, f"{ancestry}{parent}/", depth + 1)
             queue.append(child)

@@ -28,3 +28,13 @@ def test_plain_text_with_newlines_gets_paragraphs_and_line_breaks():
 def test_a_link_whose_text_is_its_address_stays_a_bare_address():
     source, _ = html_body('<p>see <a href="https://a.example/">https://a.example/</a></p>')
     assert source == "see https://a.example/"
+
+
+def test_a_thread_deeper_than_posting_allows_is_flattened_at_the_limit():
+    from commentsvc.posting import MAX_DEPTH
+
+    nodes = {n: Node(n, n - 1 if n > 1 else None, APPROVED) for n in range(1, 131)}
+    placed = {row[0]: row[1:] for row in place(nodes, list(nodes))}
+    assert max(row[3] for row in placed.values()) == MAX_DEPTH - 1
+    assert placed[130][0] == placed[MAX_DEPTH][0] == MAX_DEPTH - 1  # beside, not below
+    assert placed[1][5] == 129  # every reply still counted under the top-level comment
