@@ -71,6 +71,7 @@ def test_remark42_keeps_what_authors_typed_and_reports_bad_lines_by_number(app):
     assert bo["source"] == "Thanks, _really_.\nSecond line & more."
     assert "<em>really</em>" in bo["html"]
     assert bo["score"] == 2
+    assert bo["created_at"] == datetime(2021, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)  # Go's ns
     assert articles(app)["/posts/first/"]["title"] == "First post"
     assert "line 5: skipped (malformed): not JSON" in result.output
     assert "line 6: skipped (malformed): comment without locator.url" in result.output
