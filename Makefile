@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test test-sqlite test-services bench lint install clean
+.PHONY: run test test-sqlite test-services bench bench-import lint install clean
 
 $(BIN)/commentsvc: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,11 @@ lint: install
 	$(BIN)/ruff check .
 
 bench: install
+	$(BIN)/python benchmarks/import_bench.py
 	$(BIN)/python benchmarks/run.py
+
+bench-import: install
+	$(BIN)/python benchmarks/import_bench.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache tests/artifacts

@@ -72,13 +72,14 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from commentsvc import web
-    from commentsvc.api import admin, health, hooks, privacy, public
+    from commentsvc.api import admin, health, hooks, portability, privacy, public
     from commentsvc.web import moderator
 
     rest_api.register_blueprint(health.blp)
     rest_api.register_blueprint(public.blp)
     rest_api.register_blueprint(admin.blp)
     rest_api.register_blueprint(privacy.blp)
+    rest_api.register_blueprint(portability.blp)
     if app.config["COMMENTSVC_DEMO_PAGES"]:
         app.register_blueprint(web.bp)
     app.register_blueprint(moderator.bp)

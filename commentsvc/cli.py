@@ -18,6 +18,7 @@ from commentsvc.errors import DomainError
 from commentsvc.extensions import db
 from commentsvc.keys import create_key
 from commentsvc.models import ROLES
+from commentsvc.portability.commands import COMMANDS as portability_commands
 from commentsvc.privacy_commands import register_privacy_commands
 from commentsvc.sites import create_site, get_site
 from commentsvc.web.demo import seed_demo_command
@@ -162,7 +163,8 @@ def logger_without_ips() -> type:
 
 
 def register_commands(group: Any) -> None:
-    for command in (create_site_command, create_key_command, serve_command, seed_demo_command):
+    for command in (create_site_command, create_key_command, serve_command, seed_demo_command,
+                    *portability_commands):
         group.add_command(command)
     register_privacy_commands(group)
 

@@ -107,6 +107,8 @@ class Comment(db.Model):
         # Pins are rare: the first page finds them without walking every top-level comment.
         Index("ix_comment_pinned", "article_id", "id", sqlite_where=text("pinned"),
               postgresql_where=text("pinned")),
+        # An imported comment is stored once: a second run of the same export adds nothing.
+        Index("uq_comment_import", "article_id", "import_source", "import_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -144,6 +146,9 @@ class Comment(db.Model):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     edit_token_hash: Mapped[str | None] = mapped_column(String(64))
     ip_hash: Mapped[str | None] = mapped_column(String(64))
+    # Where an imported comment came from ("disqus", "wordpress", ...) and its id there.
+    import_source: Mapped[str | None] = mapped_column(String(32))
+    import_id: Mapped[str | None] = mapped_column(String(128))
 
     article: Mapped[Article] = relationship(lazy="raise")
 

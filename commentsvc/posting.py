@@ -75,7 +75,7 @@ def create(session: Session, config: ServiceConfig, reader: Reader, new: NewComm
     site = get_site(session, new.site)
     settings = SiteSettings.of(site, config)
     now = config.now()
-    email_hash = _email_hash(config, reader.email or new.author_email)
+    email_hash = stored_email_hash(config, reader.email or new.author_email)
     bans.refuse_banned(session, site.id, [("reader", reader.key), ("email", email_hash),
                                           ("ip", reader.ip_hash)], now)
     article = ensure_article(session, site, new.article, now, title=new.article_title,
@@ -98,7 +98,7 @@ def create(session: Session, config: ServiceConfig, reader: Reader, new: NewComm
         article_id=article.id, **_place_under(parent), author_name=name,
         reader_hash=reader.key, email_hash=email_hash, ip_hash=reader.ip_hash,
         author_verified=reader.verified, author_avatar=reader.avatar,
-        avatar_seed=_avatar_seed(config, reader, new.author_email, name),
+        avatar_seed=avatar_seed(config, reader, new.author_email, name),
         body_source=new.body, body_html=html, status=STATUS_FOR[decision.action],
         moderation_reason=decision.reason or None, score=0, reply_count=0, created_at=now,
         edit_token_hash=keyed_hash(config.secret_key, "edit-token", token),
@@ -254,10 +254,10 @@ def _has_approved_comment(session: Session, site: Site, reader: Reader) -> bool:
     ) is not None
 
 
-def _email_hash(config: ServiceConfig, email: str | None) -> str | None:
+def stored_email_hash(config: ServiceConfig, email: str | None) -> str | None:
     return email_hash(config.secret_key, email) if email else None
 
 
-def _avatar_seed(config: ServiceConfig, reader: Reader, email: str | None, name: str) -> str:
+def avatar_seed(config: ServiceConfig, reader: Reader, email: str | None, name: str) -> str:
     identity = reader.key or (email or "").strip().lower() or name or reader.ip_hash or ""
     return keyed_hash(config.secret_key, "avatar", identity)[:16]

@@ -7,7 +7,8 @@ from tests.conftest import post
 
 ADMIN_ONLY = {"/api/v1/admin/sites", "/api/v1/admin/sites/{site_key}",
               "/api/v1/admin/sites/{site_key}/keys", "/api/v1/admin/readers/export",
-              "/api/v1/admin/readers/erase"}
+              "/api/v1/admin/readers/erase",
+              "/api/v1/admin/sites/{site_key}/export"}
 
 
 def requests_for(comment_id):
@@ -35,6 +36,7 @@ def requests_for(comment_id):
         ("get", "/api/v1/admin/readers/export"): {
             "query_string": {"site": "default", "comment_id": comment_id}},
         ("post", "/api/v1/admin/readers/erase"): {"json": {"site": "default", "sub": "nobody"}},
+        ("get", "/api/v1/admin/sites/{site_key}/export"): {},
     }
 
 
