@@ -78,8 +78,22 @@ _cleaner = nh3.Cleaner(
 
 
 def sanitize_html(html: str) -> str:
-    """Keep only the allowlisted tags, attributes and URL schemes."""
-    return _EDGES.sub("", _cleaner.clean(_SURROGATES.sub("\ufffd", html)))
+    """Keep only the allowlisted tags, attributes and URL schemes.
+
+    Cleaned until nothing changes: the HTML parser can build trees its own serialisation does
+    not round-trip (an <a> left open inside <select> becomes nested anchors, which a second parse
+    un-nests), and the stored HTML must read the same to every later parser."""
+    cleaned = _clean_once(_SURROGATES.sub("\ufffd", html))
+    for _ in range(3):
+        again = _clean_once(cleaned)
+        if again == cleaned:
+            break
+        cleaned = again
+    return cleaned
+
+
+def _clean_once(html: str) -> str:
+    return _EDGES.sub("", _cleaner.clean(html))
 
 
 def to_html(markdown_source: str) -> str:

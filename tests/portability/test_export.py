@@ -9,7 +9,7 @@ from tests.api.admin_support import bearer, keys  # noqa: F401
 from tests.conftest import THREAD, post, reset_database
 from tests.portability.support import run_import
 
-READER = {"X-Reader-Token": "reader"}
+READER = {"X-Reader-Token": "export-test-reader"}
 
 
 def export(app, *options):

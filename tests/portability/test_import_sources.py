@@ -1,9 +1,12 @@
 """WordPress, Isso and Remark42 exports, each with the awkward parts of real ones."""
 
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
+from pathlib import Path
 
 from commentsvc.identity import keyed_hash
-from tests.portability.support import articles, run_import, stored
+from tests.portability.support import FIXTURES, articles, run_import, stored
 
 
 def test_wordpress_comments_keep_threads_statuses_and_paragraphs(app):
@@ -34,8 +37,17 @@ def test_wordpress_post_ids_can_be_the_article_ids(app):
     assert set(articles(app)) == {"11"}
 
 
-def test_isso_markdown_is_rendered_and_deleted_parents_stay_as_placeholders(app):
-    result = run_import(app, "isso", "isso.db")
+def isso_database(tmp_path: Path) -> str:
+    """Isso keeps comments in SQLite: build its file from the SQL fixture (databases are not
+    kept in the repository)."""
+    path = tmp_path / "isso.db"
+    with closing(sqlite3.connect(path)) as connection:
+        connection.executescript((FIXTURES / "isso.sql").read_text(encoding="utf-8"))
+    return str(path)
+
+
+def test_isso_markdown_is_rendered_and_deleted_parents_stay_as_placeholders(app, tmp_path):
+    result = run_import(app, "isso", isso_database(tmp_path))
     assert result.exit_code == 0, result.output
     comments = stored(app)
     ann = comments["1"]
