@@ -17,6 +17,10 @@ from sqlalchemy.orm import Session
 
 from commentsvc.errors import BadRequest
 
+# The INTEGER columns (ids, scores, counts) are 32-bit on PostgreSQL; SQLite is held to the same
+# range, so a cursor can never carry a number the database would refuse.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
 
 @dataclass(frozen=True)
 class Order:
@@ -42,6 +46,8 @@ def _parse(value: Any, column: Any) -> Any:
         return parsed
     if not isinstance(value, int) or isinstance(value, bool):
         raise ValueError("not an integer")
+    if not INT_MIN <= value <= INT_MAX:
+        raise ValueError("integer out of range")
     return value
 
 
@@ -57,7 +63,7 @@ def decode(cursor: str, order: Order) -> tuple[Any, ...]:
         if name != order.name or len(values) != len(order.columns):
             raise ValueError(name)
         return tuple(_parse(v, c) for v, c in zip(values, order.columns, strict=True))
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+    except (ValueError, TypeError, RecursionError, binascii.Error) as exc:
         raise BadRequest("cursor is not valid for this list and sort",
                          code="invalid_cursor") from exc
 

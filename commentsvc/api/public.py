@@ -39,6 +39,7 @@ from commentsvc.schemas import (
     ThreadQuery,
     VoteIn,
     VoteOut,
+    normalise_key,
 )
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1",
@@ -107,7 +108,7 @@ def post_comment(data: dict) -> tuple[SimpleNamespace, int]:
     return view, 201 if posted.public_status == "approved" else 202
 
 
-@blp.route("/comments/<int:comment_id>", methods=["GET"])
+@blp.route("/comments/<id:comment_id>", methods=["GET"])
 @read_limit
 @blp.response(200, CommentOut)
 def get_comment(comment_id: int) -> threads.Node:
@@ -115,7 +116,7 @@ def get_comment(comment_id: int) -> threads.Node:
     return threads.single_comment(db.session, service_config(), comment_id)
 
 
-@blp.route("/comments/<int:comment_id>", methods=["PATCH"])
+@blp.route("/comments/<id:comment_id>", methods=["PATCH"])
 @post_ip_limit
 @blp.arguments(EditIn)
 @blp.response(200, CommentOut)
@@ -128,7 +129,7 @@ def edit_comment(data: dict, comment_id: int) -> threads.Node:
     return node
 
 
-@blp.route("/comments/<int:comment_id>", methods=["DELETE"])
+@blp.route("/comments/<id:comment_id>", methods=["DELETE"])
 @post_ip_limit
 @blp.response(204)
 def delete_comment(comment_id: int) -> None:
@@ -136,7 +137,7 @@ def delete_comment(comment_id: int) -> None:
     posting.delete(db.session, service_config(), comment_id, bearer_token())
 
 
-@blp.route("/comments/<int:comment_id>/replies", methods=["GET"])
+@blp.route("/comments/<id:comment_id>/replies", methods=["GET"])
 @read_limit
 @blp.arguments(RepliesQuery, location="query", error_status_code=400)
 @blp.response(200, RepliesOut)
@@ -156,7 +157,7 @@ def own_votes(args: dict) -> dict:
     return {"votes": reactions.own_votes(db.session, args["site"], args["article"], key)}
 
 
-@blp.route("/comments/<int:comment_id>/vote", methods=["POST"])
+@blp.route("/comments/<id:comment_id>/vote", methods=["POST"])
 @read_limit
 @blp.arguments(VoteIn)
 @blp.response(200, VoteOut)
@@ -166,7 +167,7 @@ def vote(data: dict, comment_id: int) -> reactions.VoteResult:
                           data["value"])
 
 
-@blp.route("/comments/<int:comment_id>/flag", methods=["POST"])
+@blp.route("/comments/<id:comment_id>/flag", methods=["POST"])
 @post_ip_limit
 @blp.arguments(FlagIn)
 @blp.response(201, FlagReceivedOut)
@@ -197,7 +198,10 @@ def preview(data: dict) -> dict:
 @blp.response(200, CountsOut)
 def counts(args: dict) -> dict:
     """Approved-comment counts for many articles of one site, for listing pages."""
-    return {"counts": threads.counts(db.session, args["site"], args["article"])}
+    # Looked up under the normalised keys, answered under the keys the client sent.
+    keys = {sent: normalise_key(sent) for sent in args["article"]}
+    found = threads.counts(db.session, args["site"], sorted(set(keys.values())))
+    return {"counts": {sent: found[key] for sent, key in keys.items()}}
 
 
 @blp.route("/avatars/<string:seed>.svg", methods=["GET"])
