@@ -42,10 +42,10 @@ def error_statuses(method: str, path: str, operation: dict[str, Any]) -> set[int
     statuses = {400, 404, 429, 503}
     if "requestBody" in operation or method in {"post", "patch", "put"}:
         statuses |= {413, 415, 422}
-    if path.startswith(ADMIN_PREFIX) or (method, path) in _EDITED_WITH_TOKEN:
+    if path.startswith(ADMIN_PREFIX) or method != "get":
+        # Admin: no key, wrong key. Public writes: reader token or edit token missing or
+        # refused; origin refused, banned reader, closed edit window.
         statuses |= {401, 403}
-    elif method != "get":
-        statuses.add(403)  # origin refused, banned reader, closed edit window
     if (method, path) in _CONFLICTS:
         statuses.add(409)
     return statuses

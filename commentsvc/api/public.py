@@ -205,6 +205,8 @@ def counts(args: dict) -> dict:
 
 
 @blp.route("/avatars/<string:seed>.svg", methods=["GET"])
+@blp.doc(responses={"200": {"description": "An SVG image", "content": {
+    "image/svg+xml": {"schema": {"type": "string"}}}}})
 def avatar(seed: str) -> Response:
     """A generated identicon: avatars never come from a third party."""
     response = Response(identicon_svg(seed[:32]), mimetype="image/svg+xml")
