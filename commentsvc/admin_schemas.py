@@ -156,8 +156,8 @@ class QueueOut(Schema):
 
 
 class ArticleSettingsOut(Schema):
-    site = fields.Function(lambda article: article.site.key)
-    title = fields.String()
+    site = fields.Function(lambda article: article.site.key, metadata={"type": "string"})
+    title = fields.String(allow_none=True, metadata={"description": "null before any comment"})
     id = fields.String(attribute="key")
     closed = fields.Boolean()
     premoderated = fields.Boolean()

@@ -56,11 +56,14 @@ class Key(fields.String):
 
 
 def site_field(**kwargs: Any) -> Key:
-    return Key(validate=validate.Length(min=1, max=SITE_MAX), **kwargs)
+    # The example is the site every installation starts with (it also guides the fuzz test).
+    return Key(validate=validate.Length(min=1, max=SITE_MAX), metadata={"example": "default"},
+               **kwargs)
 
 
 def article_field(**kwargs: Any) -> Key:
-    return Key(validate=[_not_blank, validate.Length(max=ARTICLE_MAX)], **kwargs)
+    return Key(validate=[_not_blank, validate.Length(max=ARTICLE_MAX)],
+               metadata={"example": "news-42"}, **kwargs)
 
 
 def id_field(**kwargs: Any) -> fields.Integer:
