@@ -34,6 +34,7 @@ EXAMPLES = int(os.environ.get("COMMENTSVC_FUZZ_EXAMPLES", "20"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
 REQUESTS: Counter[str] = Counter()
+STATUSES: Counter[int] = Counter()
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -41,7 +42,7 @@ def report_request_count() -> Iterator[None]:
     yield
     if REQUESTS:
         print(f"\nfuzz: {sum(REQUESTS.values())} requests over {len(REQUESTS)} operations "
-              f"({EXAMPLES} examples each at most)")
+              f"({EXAMPLES} examples each at most); statuses: {sorted(STATUSES.items())}")
 
 
 @pytest.fixture
@@ -81,4 +82,5 @@ def test_every_operation_answers_as_documented(case, seeded):
     admin = case.path.startswith("/api/v1/admin")
     REQUESTS[case.operation.label] += 1
     headers = {"Authorization": f"Bearer {admin_key}"} if admin else None
-    case.call_and_validate(app=app, headers=headers, checks=CHECKS)
+    response = case.call_and_validate(app=app, headers=headers, checks=CHECKS)
+    STATUSES[response.status_code] += 1
