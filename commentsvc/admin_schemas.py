@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -11,6 +12,14 @@ from commentsvc.moderation import ACTIONS, MAX_BULK
 from commentsvc.queues import QUEUES
 from commentsvc.schemas import ARTICLE_MAX, Key, UTCTime, article_field, id_field, site_field
 from commentsvc.sites import MODERATION_MODES
+
+
+def _has_utc_form(value: datetime) -> None:
+    # Times are stored in UTC; 9999-12-31T23:59-14:00 has no UTC form and would crash the write.
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError("out of range") from None
 
 
 class QueueQuery(Schema):
@@ -62,7 +71,7 @@ class BanIn(Schema):
     reader = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
     email = fields.Email(load_default=None)
     ip = fields.IP(load_default=None)
-    expires_at = fields.AwareDateTime(load_default=None)
+    expires_at = fields.AwareDateTime(load_default=None, validate=_has_utc_form)
     reason = fields.String(load_default="", validate=validate.Length(max=500))
     reject_comments = fields.Boolean(load_default=False)
 

@@ -256,3 +256,22 @@ def test_admin_article_settings_find_a_thread_under_its_decomposed_key(client, k
                        query_string={"site": "default", "status": "approved",
                                      "article": "cafe\u0301"})
     assert len(queue.json["comments"]) == 1
+
+
+# --- times -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59-14:00", "9999-12-31T23:59:59.999999-00:01"])
+def test_a_ban_expiry_past_the_last_representable_time_is_422(client, keys, when):  # noqa: F811
+    response = client.post("/api/v1/admin/bans", headers=bearer(keys.moderator),
+                           json={"site": "default", "ip": "192.0.2.1", "expires_at": when})
+    assert response.status_code == 422
+    assert "expires_at" in error(response)["fields"]
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_a_cursor_time_past_the_representable_range_is_400(client, when):
+    post(client)
+    response = client.get("/api/v1/comments",
+                          query_string={**THREAD, "cursor": cursor("oldest", when, 1)})
+    assert response.status_code == 400
+    assert error(response)["code"] == "invalid_cursor"
