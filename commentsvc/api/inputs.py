@@ -22,7 +22,7 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
 from commentsvc.cursors import INT_MAX as MAX_ID
-from commentsvc.errors import DomainError
+from commentsvc.errors import BadRequest, DomainError
 
 MAX_JSON_DEPTH = 32
 NUL_MESSAGE = "NUL characters are not allowed"
@@ -190,8 +190,8 @@ def _check_body() -> None:
         parse_json(data)
     except InvalidJSON as invalid:
         raise invalid.as_error() from None
-    except ValueError:
-        return  # not JSON at all: the view's parser answers that with its own 400
+    except ValueError:  # not JSON, not UTF-8, or a number longer than Python converts
+        raise BadRequest("request body is not valid JSON") from None
 
 
 def register_input_checks(app: Flask) -> None:

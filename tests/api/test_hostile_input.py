@@ -275,3 +275,9 @@ def test_a_cursor_time_past_the_representable_range_is_400(client, when):
                           query_string={**THREAD, "cursor": cursor("oldest", when, 1)})
     assert response.status_code == 400
     assert error(response)["code"] == "invalid_cursor"
+
+
+def test_a_number_too_long_to_convert_is_400_not_json(client):
+    response = raw_json(client, "/api/v1/preview", '{"body": 1' + "0" * 5000 + "}")
+    assert response.status_code == 400
+    assert error(response)["message"] == "request body is not valid JSON"
