@@ -74,7 +74,8 @@ def id_field(**kwargs: Any) -> fields.Integer:
 class Body(CleanText):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(required=True, validate=[_not_blank, validate.Length(max=BODY_MAX)],
-                         metadata={"description": "Markdown: emphasis, code, quotes, lists, links"},
+                         metadata={"description": "Markdown: emphasis, code, quotes, lists, links",
+                                   "example": "Thanks, *very* clear."},
                          **kwargs)
 
 

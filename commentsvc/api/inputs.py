@@ -82,7 +82,7 @@ class IdConverter(IntegerConverter):
 
 
 def id_parameter_schema(_converter: IdConverter) -> dict[str, Any]:
-    return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    return {"type": "integer", "minimum": 1, "maximum": MAX_ID, "example": 1}
 
 
 class CheckedJSONProvider(DefaultJSONProvider):

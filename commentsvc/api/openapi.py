@@ -31,10 +31,10 @@ ERRORS = {
 }
 _EDITED_WITH_TOKEN = {("patch", "/api/v1/comments/{comment_id}"),
                       ("delete", "/api/v1/comments/{comment_id}")}
-_CONFLICTS = {("post", "/api/v1/comments"), ("patch", "/api/v1/comments/{comment_id}"),
-              ("post", "/api/v1/admin/sites"), ("post", "/api/v1/admin/bans"),
-              ("post", "/api/v1/admin/comments/moderate"),
-              ("post", "/api/v1/admin/comments/{comment_id}/moderate")}
+_CONFLICTS = {("post", "/api/v1/comments"),  # thread closed
+              ("post", "/api/v1/comments/{comment_id}/vote"),  # a concurrent vote
+              ("post", "/api/v1/comments/{comment_id}/flag"),  # reported already
+              ("post", "/api/v1/admin/sites")}  # the key exists
 
 
 def error_statuses(method: str, path: str, operation: dict[str, Any]) -> set[int]:

@@ -81,6 +81,8 @@ def test_every_operation_answers_as_documented(case, seeded):
     app, admin_key = seeded
     admin = case.path.startswith("/api/v1/admin")
     REQUESTS[case.operation.label] += 1
-    headers = {"Authorization": f"Bearer {admin_key}"} if admin else None
+    # Public calls come as a reader, so votes and reports can get past "who are you?".
+    headers = ({"Authorization": f"Bearer {admin_key}"} if admin
+               else {"X-Reader-Token": "0f5e4c3b2a1908f7e6d5c4b3a2918070"})
     response = case.call_and_validate(app=app, headers=headers, checks=CHECKS)
     STATUSES[response.status_code] += 1

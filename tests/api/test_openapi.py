@@ -77,7 +77,8 @@ def test_admin_routes_declare_the_bearer_scheme(client):
 def test_path_ids_are_documented_as_32_bit_positive_integers(client):
     spec = client.get("/api/v1/openapi.json").json
     [parameter] = spec["paths"]["/api/v1/comments/{comment_id}"]["parameters"]
-    assert parameter["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+    assert parameter["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1,
+                                   "example": 1}
 
 
 def test_an_article_without_comments_has_a_null_title_and_the_document_says_so(client, keys):  # noqa: F811
