@@ -6,6 +6,7 @@ The rules, the same on every route (public, admin, pages):
   `invalid_unicode`: it is not text, and nothing downstream (nh3, psycopg) can encode it;
 - NUL (U+0000) in any JSON string or key -> 422 `invalid_text`; in a query or path parameter
   -> 400 `invalid_text`. PostgreSQL cannot store NUL in text, and no reader types one;
+- a body that is not JSON at all (or not UTF-8) -> 400 `bad_request`, before the view;
 - a body over MAX_CONTENT_LENGTH -> 413, also when it comes chunked (no Content-Length);
 - ids in the path are 1..MAX_ID (the columns are 32-bit INTEGER), others do not match: 404.
 Errors name the field: the top-level key of the body, or the parameter's name.
@@ -28,6 +29,8 @@ MAX_JSON_DEPTH = 32
 NUL_MESSAGE = "NUL characters are not allowed"
 SURROGATE_MESSAGE = "lone surrogates are not text"
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # a JSON string, escapes and all
+_BRACKET = re.compile(r"[\[\]{}]")
 
 
 class InvalidParameter(DomainError):
@@ -103,26 +106,12 @@ def parse_json(text: str | bytes) -> Any:
 
 
 def _check_depth(text: str) -> None:
-    """Count brackets outside strings: fast, and never recursive, whatever the input."""
+    """Count brackets outside strings: never recursive, whatever the input."""
     depth = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth > MAX_JSON_DEPTH:
-                raise InvalidJSON("json_too_deep",
-                                  f"JSON nests more than {MAX_JSON_DEPTH} levels")
-        elif char in "]}":
-            depth -= 1
+    for bracket in _BRACKET.findall(_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > MAX_JSON_DEPTH:
+            raise InvalidJSON("json_too_deep", f"JSON nests more than {MAX_JSON_DEPTH} levels")
 
 
 def _check_strings(value: Any) -> None:
