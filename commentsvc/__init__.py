@@ -10,6 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from commentsvc.api.hooks import add_ratelimit_headers
+from commentsvc.api.inputs import register_input_checks
 from commentsvc.api.page_cache import PageCache
 from commentsvc.config import DEV_SECRET_KEY, check_settings, settings_from_env
 from commentsvc.extensions import api as rest_api
@@ -30,7 +31,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": server_db})
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = DEV_SECRET_KEY
-    app.json.sort_keys = False
+    # First: the JSON provider, the id converter, and input checks that run before the limiter.
+    register_input_checks(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -9,14 +10,22 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from commentsvc.models import BAN_KINDS, ROLES
 from commentsvc.moderation import ACTIONS, MAX_BULK
 from commentsvc.queues import QUEUES
-from commentsvc.schemas import ARTICLE_MAX, UTCTime
+from commentsvc.schemas import ARTICLE_MAX, Key, UTCTime, article_field, id_field, site_field
 from commentsvc.sites import MODERATION_MODES
 
 
+def _has_utc_form(value: datetime) -> None:
+    # Times are stored in UTC; 9999-12-31T23:59-14:00 has no UTC form and would crash the write.
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError("out of range") from None
+
+
 class QueueQuery(Schema):
-    site = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    site = site_field(required=True)
     status = fields.String(load_default="pending", validate=validate.OneOf(QUEUES))
-    article = fields.String(load_default=None, validate=validate.Length(max=ARTICLE_MAX))
+    article = Key(load_default=None, validate=validate.Length(max=ARTICLE_MAX))
     author = fields.String(load_default=None, validate=validate.Length(max=200))
     q = fields.String(load_default=None, validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
@@ -24,7 +33,7 @@ class QueueQuery(Schema):
 
 
 class SiteQuery(Schema):
-    site = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    site = site_field(required=True)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(load_default=None)
 
@@ -35,13 +44,13 @@ class ModerateIn(Schema):
 
 
 class BulkModerateIn(ModerateIn):
-    ids = fields.List(fields.Integer(strict=True), required=True,
+    ids = fields.List(id_field(), required=True,
                       validate=validate.Length(min=1, max=MAX_BULK))
 
 
 class ArticleQuery(Schema):
-    site = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    article = fields.String(required=True, validate=validate.Length(min=1, max=ARTICLE_MAX))
+    site = site_field(required=True)
+    article = article_field(required=True)
 
 
 class ThreadSettingsIn(Schema):
@@ -55,14 +64,14 @@ class ThreadSettingsIn(Schema):
 
 
 class BanIn(Schema):
-    site = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    comment_id = fields.Integer(load_default=None, strict=True)
+    site = site_field(required=True)
+    comment_id = id_field(load_default=None)
     by = fields.List(fields.String(validate=validate.OneOf(BAN_KINDS)), load_default=["reader"],
                      validate=validate.Length(min=1, max=3))
     reader = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
     email = fields.Email(load_default=None)
     ip = fields.IP(load_default=None)
-    expires_at = fields.AwareDateTime(load_default=None)
+    expires_at = fields.AwareDateTime(load_default=None, validate=_has_utc_form)
     reason = fields.String(load_default="", validate=validate.Length(max=500))
     reject_comments = fields.Boolean(load_default=False)
 
@@ -156,8 +165,8 @@ class QueueOut(Schema):
 
 
 class ArticleSettingsOut(Schema):
-    site = fields.Function(lambda article: article.site.key)
-    title = fields.String()
+    site = fields.Function(lambda article: article.site.key, metadata={"type": "string"})
+    title = fields.String(allow_none=True, metadata={"description": "null before any comment"})
     id = fields.String(attribute="key")
     closed = fields.Boolean()
     premoderated = fields.Boolean()
@@ -178,7 +187,7 @@ class SiteSettingsIn(Schema):
 
 
 class SiteIn(Schema):
-    key = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    key = site_field(required=True)
     name = fields.String(load_default="", validate=validate.Length(max=200))
     allowed_origins = fields.List(fields.String(validate=validate.Length(max=300)),
                                   load_default=list, validate=validate.Length(max=100))

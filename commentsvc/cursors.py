@@ -9,13 +9,17 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, tuple_
 from sqlalchemy.orm import Session
 
 from commentsvc.errors import BadRequest
+
+# The INTEGER columns (ids, scores, counts) are 32-bit on PostgreSQL; SQLite is held to the same
+# range, so a cursor can never carry a number the database would refuse.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -39,9 +43,12 @@ def _parse(value: Any, column: Any) -> Any:
         parsed = datetime.fromisoformat(value)
         if parsed.tzinfo is None:
             raise ValueError("naive time in cursor")
-        return parsed
+        # Stored times are UTC: a time that has no UTC form (year 1 at +14:00) is no position.
+        return parsed.astimezone(UTC)
     if not isinstance(value, int) or isinstance(value, bool):
         raise ValueError("not an integer")
+    if not INT_MIN <= value <= INT_MAX:
+        raise ValueError("integer out of range")
     return value
 
 
@@ -57,7 +64,7 @@ def decode(cursor: str, order: Order) -> tuple[Any, ...]:
         if name != order.name or len(values) != len(order.columns):
             raise ValueError(name)
         return tuple(_parse(v, c) for v, c in zip(values, order.columns, strict=True))
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+    except (ValueError, TypeError, OverflowError, RecursionError, binascii.Error) as exc:
         raise BadRequest("cursor is not valid for this list and sort",
                          code="invalid_cursor") from exc
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify
+from marshmallow import Schema, fields
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -52,6 +53,19 @@ class Invalid(DomainError):
 
     def __init__(self, field: str, message: str, *, code: str | None = None) -> None:
         super().__init__(f"{field}: {message}", code=code, fields={field: [message]})
+
+
+class ErrorBody(Schema):
+    code = fields.String(required=True, metadata={"description": "a stable slug to act on"})
+    message = fields.String(required=True, metadata={"description": "for people"})
+    fields = fields.Dict(keys=fields.String(), metadata={
+        "description": "field or parameter name -> what is wrong with it"})
+
+
+class ErrorOut(Schema):
+    """The one error envelope of every route."""
+
+    error = fields.Nested(ErrorBody, required=True)
 
 
 _CODES = {

@@ -10,6 +10,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from commentsvc.api.inputs import IdConverter, id_parameter_schema
+from commentsvc.api.openapi import ErrorResponsesPlugin
+from commentsvc.errors import ErrorOut
+
 
 class Base(DeclarativeBase):
     pass
@@ -22,10 +26,18 @@ def _client_address() -> str:
     return client_ip()
 
 
+class DocumentedApi(Api):
+    """flask-smorest, with our error envelope in the document instead of its own."""
+
+    ERROR_SCHEMA = ErrorOut
+    DEFAULT_ERROR_RESPONSE_NAME = None  # every status is listed; no catch-all "default"
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 limiter = Limiter(key_func=_client_address, headers_enabled=True)
-api = Api()
+api = DocumentedApi(spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
+api.register_converter(IdConverter, id_parameter_schema)
 
 
 @event.listens_for(Engine, "connect")

@@ -8,11 +8,12 @@ from typing import Any
 from flask import url_for
 from marshmallow import Schema, ValidationError, fields, validate
 
+from commentsvc.cursors import INT_MAX as MAX_ID
 from commentsvc.models import APPROVED, FLAG_REASONS, PENDING
 from commentsvc.render import clean_text
 from commentsvc.threads import SORTS
 
-BODY_MAX, NAME_MAX, ARTICLE_MAX = 10_000, 80, 512
+BODY_MAX, NAME_MAX, ARTICLE_MAX, SITE_MAX = 10_000, 80, 512, 64
 
 
 class CleanText(fields.String):
@@ -41,26 +42,56 @@ def _http_url(value: str) -> None:
         raise ValidationError("must be an http or https URL")
 
 
+def normalise_key(value: str) -> str:
+    """The one normalisation of site and article keys, on every route that takes them: a key a
+    widget can post under (posting stores it cleaned) is the key it reads back by."""
+    return clean_text(value)
+
+
+class Key(fields.String):
+    """A site or article key, normalised by normalise_key before validation."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return normalise_key(super()._deserialize(value, attr, data, **kwargs))
+
+
+def site_field(**kwargs: Any) -> Key:
+    # The example is the site every installation starts with (it also guides the fuzz test).
+    return Key(validate=validate.Length(min=1, max=SITE_MAX), metadata={"example": "default"},
+               **kwargs)
+
+
+def article_field(**kwargs: Any) -> Key:
+    return Key(validate=[_not_blank, validate.Length(max=ARTICLE_MAX)],
+               metadata={"example": "news-42"}, **kwargs)
+
+
+def id_field(**kwargs: Any) -> fields.Integer:
+    """An id in a body: one that fits the id columns, else 422 naming the field."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
 class Body(CleanText):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(required=True, validate=[_not_blank, validate.Length(max=BODY_MAX)],
-                         metadata={"description": "Markdown: emphasis, code, quotes, lists, links"},
+                         metadata={"description": "Markdown: emphasis, code, quotes, lists, links",
+                                   "example": "Thanks, *very* clear."},
                          **kwargs)
 
 
 # --- requests -------------------------------------------------------------------------------
 
 class ThreadQuery(Schema):
-    site = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    article = fields.String(required=True, validate=validate.Length(min=1, max=ARTICLE_MAX))
+    site = site_field(required=True)
+    article = article_field(required=True)
     sort = fields.String(load_default="oldest", validate=validate.OneOf(SORTS))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     cursor = fields.String(load_default=None)
 
 
 class ArticleRef(Schema):
-    site = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    article = fields.String(required=True, validate=validate.Length(min=1, max=ARTICLE_MAX))
+    site = site_field(required=True)
+    article = article_field(required=True)
 
 
 class RepliesQuery(Schema):
@@ -69,7 +100,9 @@ class RepliesQuery(Schema):
 
 
 class CountsQuery(Schema):
-    site = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    """Articles stay as the client spelled them: count.js looks answers up by its own keys."""
+
+    site = site_field(required=True)
     article = fields.List(
         fields.String(validate=validate.Length(min=1, max=ARTICLE_MAX)),
         required=True, validate=validate.Length(min=1, max=200),
@@ -77,9 +110,9 @@ class CountsQuery(Schema):
 
 
 class NewCommentIn(Schema):
-    site = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    article = CleanText(required=True, validate=[_not_blank, validate.Length(max=ARTICLE_MAX)])
-    parent_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    site = site_field(required=True)
+    article = article_field(required=True)
+    parent_id = id_field(load_default=None, allow_none=True)
     body = Body()
     author_name = CleanText(load_default=None, allow_none=True,
                             validate=validate.Length(max=NAME_MAX))
@@ -222,12 +255,3 @@ class CountsOut(Schema):
 class HealthOut(Schema):
     status = fields.String()
 
-
-class ErrorBody(Schema):
-    code = fields.String()
-    message = fields.String()
-    fields = fields.Dict()
-
-
-class ErrorOut(Schema):
-    error = fields.Nested(ErrorBody)

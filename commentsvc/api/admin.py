@@ -106,7 +106,7 @@ def _moderated(ids: list[int], action: str, reason: str) -> dict:
     return {"comments": queues.with_context(db.session, comments), "next_cursor": None}
 
 
-@blp.route("/comments/<int:comment_id>/moderate", methods=["POST"])
+@blp.route("/comments/<id:comment_id>/moderate", methods=["POST"])
 @blp.arguments(ModerateIn)
 @blp.response(200, QueueOut)
 def moderate_one(data: dict, comment_id: int) -> dict:
@@ -170,7 +170,7 @@ def create_ban(data: dict) -> dict:
     return {"bans": bans}
 
 
-@blp.route("/bans/<int:ban_id>", methods=["DELETE"])
+@blp.route("/bans/<id:ban_id>", methods=["DELETE"])
 @blp.response(204)
 def delete_ban(ban_id: int) -> None:
     """Lift a ban."""

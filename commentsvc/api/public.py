@@ -39,6 +39,7 @@ from commentsvc.schemas import (
     ThreadQuery,
     VoteIn,
     VoteOut,
+    normalise_key,
 )
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1",
@@ -127,7 +128,7 @@ def post_comment(data: dict) -> tuple[SimpleNamespace, int]:
     return view, 201 if posted.public_status == "approved" else 202
 
 
-@blp.route("/comments/<int:comment_id>", methods=["GET"])
+@blp.route("/comments/<id:comment_id>", methods=["GET"])
 @read_limit
 @blp.response(200, CommentOut)
 def get_comment(comment_id: int) -> threads.Node:
@@ -135,7 +136,7 @@ def get_comment(comment_id: int) -> threads.Node:
     return threads.single_comment(db.session, service_config(), comment_id)
 
 
-@blp.route("/comments/<int:comment_id>", methods=["PATCH"])
+@blp.route("/comments/<id:comment_id>", methods=["PATCH"])
 @post_ip_limit
 @blp.arguments(EditIn)
 @blp.response(200, CommentOut)
@@ -148,7 +149,7 @@ def edit_comment(data: dict, comment_id: int) -> threads.Node:
     return node
 
 
-@blp.route("/comments/<int:comment_id>", methods=["DELETE"])
+@blp.route("/comments/<id:comment_id>", methods=["DELETE"])
 @post_ip_limit
 @blp.response(204)
 def delete_comment(comment_id: int) -> None:
@@ -156,7 +157,7 @@ def delete_comment(comment_id: int) -> None:
     posting.delete(db.session, service_config(), comment_id, bearer_token())
 
 
-@blp.route("/comments/<int:comment_id>/replies", methods=["GET"])
+@blp.route("/comments/<id:comment_id>/replies", methods=["GET"])
 @read_limit
 @blp.arguments(RepliesQuery, location="query", error_status_code=400)
 @blp.response(200, RepliesOut)
@@ -176,7 +177,7 @@ def own_votes(args: dict) -> dict:
     return {"votes": reactions.own_votes(db.session, args["site"], args["article"], key)}
 
 
-@blp.route("/comments/<int:comment_id>/vote", methods=["POST"])
+@blp.route("/comments/<id:comment_id>/vote", methods=["POST"])
 @vote_reader_limit
 @vote_ip_limit
 @blp.arguments(VoteIn)
@@ -187,7 +188,7 @@ def vote(data: dict, comment_id: int) -> reactions.VoteResult:
                           data["value"])
 
 
-@blp.route("/comments/<int:comment_id>/flag", methods=["POST"])
+@blp.route("/comments/<id:comment_id>/flag", methods=["POST"])
 @flag_reader_limit
 @flag_ip_limit
 @blp.arguments(FlagIn)
@@ -219,10 +220,15 @@ def preview(data: dict) -> dict:
 @blp.response(200, CountsOut)
 def counts(args: dict) -> dict:
     """Approved-comment counts for many articles of one site, for listing pages."""
-    return {"counts": threads.counts(db.session, args["site"], args["article"])}
+    # Looked up under the normalised keys, answered under the keys the client sent.
+    keys = {sent: normalise_key(sent) for sent in args["article"]}
+    found = threads.counts(db.session, args["site"], sorted(set(keys.values())))
+    return {"counts": {sent: found[key] for sent, key in keys.items()}}
 
 
 @blp.route("/avatars/<string:seed>.svg", methods=["GET"])
+@blp.doc(responses={"200": {"description": "An SVG image", "content": {
+    "image/svg+xml": {"schema": {"type": "string"}}}}})
 def avatar(seed: str) -> Response:
     """A generated identicon: avatars never come from a third party."""
     response = Response(identicon_svg(seed[:32]), mimetype="image/svg+xml")
