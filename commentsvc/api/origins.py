@@ -14,6 +14,7 @@ from commentsvc import threads
 from commentsvc.api.requests import service_config
 from commentsvc.errors import Forbidden
 from commentsvc.extensions import db
+from commentsvc.schemas import normalise_key
 from commentsvc.sites import origin_allowed
 
 PUBLIC_BLUEPRINT = "public"
@@ -48,7 +49,7 @@ def _acting_site() -> str | AnySite | None:
     if request.method == "POST":
         return _body_site() if request.endpoint == "public.post_comment" else ANY_SITE
     site = request.args.get("site")
-    return site if site is not None else ANY_SITE
+    return normalise_key(site) if site is not None else ANY_SITE
 
 
 def _body_site() -> str | None:
@@ -58,7 +59,8 @@ def _body_site() -> str | None:
     except (HTTPException, RecursionError):  # too large or too deep: the view answers that
         return None
     site = body.get("site") if isinstance(body, dict) else None
-    return site if isinstance(site, str) else None
+    # The same normalisation the view applies: the key checked is the key acted upon.
+    return normalise_key(site) if isinstance(site, str) else None
 
 
 def same_origin(origin: str) -> bool:

@@ -116,6 +116,18 @@ def test_a_post_from_a_disallowed_origin_is_refused_and_not_stored(app, client, 
     assert stored_bodies(app) == []
 
 
+@pytest.mark.parametrize("disguised", ["ne\u200bws", "news\u202e", "n\u2066ews"])
+def test_a_site_key_with_invisible_characters_is_checked_as_the_site_it_stands_for(
+        app, client, sites, disguised):
+    response = client.post("/api/v1/comments", json={**NEWS_THREAD, "site": disguised,
+                                                     "body": "hidden"}, headers={"Origin": EVIL})
+    assert_refused(response, EVIL, "news")
+    read = client.get("/api/v1/comments", query_string={**NEWS_THREAD, "site": disguised},
+                      headers={"Origin": EVIL})
+    assert_refused(read, EVIL, "news")
+    assert stored_bodies(app) == []
+
+
 def test_a_post_from_an_allowed_origin_is_stored_and_readable(app, client, sites):
     response = client.post("/api/v1/comments", json={**NEWS_THREAD, "body": "hello"},
                            headers={"Origin": NEWS})
