@@ -37,7 +37,7 @@ def post_chunked(port: int, payload: bytes) -> tuple[int, dict]:
         chunks = (payload[i:i + 500] for i in range(0, len(payload), 500))
         connection.request("POST", "/api/v1/comments", body=chunks, encode_chunked=True,
                            headers={"Content-Type": "application/json",
-                                    "X-Reader-Token": "chunked-reader"})
+                                    "X-Reader-Token": "chunked-test-reader"})
         response = connection.getresponse()
         return response.status, json.loads(response.read())
     finally:
