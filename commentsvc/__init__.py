@@ -21,7 +21,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    # /static/ is served by api/static.py: minified, precompressed, with cache headers.
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.config.update(settings_from_env())
     app.config.update(_openapi_settings())
     app.config.update(config or {})
@@ -74,7 +75,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from commentsvc import web
-    from commentsvc.api import admin, health, hooks, portability, privacy, public
+    from commentsvc.api import admin, health, hooks, portability, privacy, public, static
     from commentsvc.web import moderator
 
     rest_api.register_blueprint(health.blp)
@@ -85,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     if app.config["COMMENTSVC_DEMO_PAGES"]:
         app.register_blueprint(web.bp)
     app.register_blueprint(moderator.bp)
+    static.register(app)
     hooks.register_hooks(app)
     from commentsvc.cli import register_commands
 

@@ -178,6 +178,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("COMMENTSVC_PAGE_CACHE_ENTRIES", "COMMENTSVC_PAGE_CACHE_ENTRIES", "1024",
             whole(0, 1_000_000), "encoded thread pages each process keeps in memory (keyed by "
             "the thread's version; 0-1000000, `0` turns the cache off)"),
+    Setting("COMMENTSVC_CACHE_MAX_AGE", "COMMENTSVC_CACHE_MAX_AGE", "10", whole(0, 3600),
+            "seconds a browser or a CDN may reuse a thread page or counts without asking "
+            "again (`Cache-Control: public, max-age`; 0-3600)"),
+    Setting("COMMENTSVC_CACHE_STALE_SECONDS", "COMMENTSVC_CACHE_STALE_SECONDS", "30",
+            whole(0, 86_400), "seconds after that a cache may still answer with the old copy "
+            "while it fetches a new one (`stale-while-revalidate`; 0-86400, `0` leaves it out)"),
     Setting("COMMENTSVC_RETENTION_DAYS", "COMMENTSVC_RETENTION_DAYS", "90", whole(1, 36_500),
             "`commentsvc purge` clears IP hashes older than this many days (1-36500), except "
             "those an active ban refers to"),

@@ -33,8 +33,13 @@ def require_json_body() -> None:
 
 
 def add_cors_headers(response: Response) -> Response:
+    if not request.path.startswith(API_PREFIX):
+        return response
+    # Every API answer, also one to a request without Origin: the CORS headers and the
+    # origin check depend on it, so a CDN must keep one copy per origin.
+    response.vary.add("Origin")
     origin = request.headers.get("Origin")
-    if not origin or not request.path.startswith(API_PREFIX):
+    if not origin:
         return response
     try:
         allowed = _may_read(origin)
@@ -47,7 +52,6 @@ def add_cors_headers(response: Response) -> Response:
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, PATCH, DELETE"
             response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
             response.headers["Access-Control-Max-Age"] = "600"
-    response.vary.add("Origin")
     return response
 
 

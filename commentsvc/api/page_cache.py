@@ -11,7 +11,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from flask import Response, request
+from flask import Response, current_app, request
 
 
 class PageCache:
@@ -37,16 +37,43 @@ class PageCache:
                 self._entries.popitem(last=False)
 
 
+def shared_cache_control() -> str:
+    """Nothing here is personal, so any cache may keep it for a few seconds.
+
+    Staleness is bounded by max-age + stale-while-revalidate. The widget itself fetches with
+    `cache: "no-cache"` (a cheap 304 from the origin or the CDN), so browsers only reuse copies
+    for other clients such as count.js."""
+    config = current_app.config
+    parts = ["public", f"max-age={config['COMMENTSVC_CACHE_MAX_AGE']}"]
+    if config["COMMENTSVC_CACHE_STALE_SECONDS"]:
+        parts.append(f"stale-while-revalidate={config['COMMENTSVC_CACHE_STALE_SECONDS']}")
+    return ", ".join(parts)
+
+
 def json_response(body: bytes) -> Response:
-    # Browsers revalidate each time (the ETag makes that cheap); nothing is personal here.
-    return Response(body, mimetype="application/json", headers={"Cache-Control": "no-cache"})
+    return Response(body, mimetype="application/json",
+                    headers={"Cache-Control": shared_cache_control()})
+
+
+def etag_of(key: Hashable) -> str:
+    return hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest()
+
+
+def not_modified(etag: str) -> Response | None:
+    """A 304 when the client (or a CDN) already holds this version, else None."""
+    if not request.if_none_match.contains_weak(etag):
+        return None
+    response = Response(status=304, headers={"Cache-Control": shared_cache_control()})
+    response.set_etag(etag)
+    return response
 
 
 def serve(cache: PageCache, key: Hashable, build: Callable[[], bytes]) -> Response:
     """The page for `key`: 304 to a matching If-None-Match, else from the cache or built."""
-    etag = hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest()
-    if etag in request.if_none_match:
-        return Response(status=304, headers={"ETag": f'"{etag}"'})
+    etag = etag_of(key)
+    unchanged = not_modified(etag)
+    if unchanged is not None:
+        return unchanged
     body = cache.get(key)
     if body is None:
         body = build()

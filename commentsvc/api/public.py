@@ -171,10 +171,12 @@ def list_replies(args: dict, comment_id: int) -> threads.RepliesPage:
 @read_limit
 @blp.arguments(ArticleRef, location="query", error_status_code=400)
 @blp.response(200, OwnVotesOut)
-def own_votes(args: dict) -> dict:
+def own_votes(args: dict) -> tuple[dict, int, dict]:
     """This reader's votes in a thread, so pages themselves stay the same for everyone."""
     key = reader_key_for_reading(args["site"])
-    return {"votes": reactions.own_votes(db.session, args["site"], args["article"], key)}
+    votes = reactions.own_votes(db.session, args["site"], args["article"], key)
+    # One reader's answer: no shared cache may keep it, and it is not worth a browser's.
+    return {"votes": votes}, 200, {"Cache-Control": "private, no-store"}
 
 
 @blp.route("/comments/<id:comment_id>/vote", methods=["POST"])
@@ -218,12 +220,20 @@ def preview(data: dict) -> dict:
 @read_limit
 @blp.arguments(CountsQuery, location="query", error_status_code=400)
 @blp.response(200, CountsOut)
-def counts(args: dict) -> dict:
-    """Approved-comment counts for many articles of one site, for listing pages."""
+def counts(args: dict) -> Response | tuple[dict, int, dict]:
+    """Approved-comment counts for many articles of one site, for listing pages.
+
+    Answers carry an ETag of the counts themselves and a short shared-cache lifetime."""
     # Looked up under the normalised keys, answered under the keys the client sent.
     keys = {sent: normalise_key(sent) for sent in args["article"]}
     found = threads.counts(db.session, args["site"], sorted(set(keys.values())))
-    return {"counts": {sent: found[key] for sent, key in keys.items()}}
+    answer = {sent: found[key] for sent, key in keys.items()}
+    etag = page_cache.etag_of((args["site"], *answer.items()))
+    unchanged = page_cache.not_modified(etag)
+    if unchanged is not None:
+        return unchanged
+    headers = {"ETag": f'"{etag}"', "Cache-Control": page_cache.shared_cache_control()}
+    return {"counts": answer}, 200, headers
 
 
 @blp.route("/avatars/<string:seed>.svg", methods=["GET"])

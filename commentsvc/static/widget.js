@@ -56,6 +56,8 @@ const EN = {
 };
 const LOCALES = { en: EN };
 const BUNDLED = ["de", "fr", "tr", "ru", "uz"];
+// The server writes {"ru": "ru.<hash>.js", …} here: names it lets browsers cache for a year.
+const LOCALE_FILES = {};
 const loading = {};
 
 NS.addLocale = (lang, texts) => {
@@ -67,7 +69,8 @@ function loadLocale(lang, root) {
   if (LOCALES[lang] || !BUNDLED.includes(lang)) return Promise.resolve();
   // A script, not fetch(): static files carry no CORS headers. On failure: English.
   return (loading[lang] = loading[lang] || new Promise((done) => {
-    const s = h("script", { src: `${root}/static/i18n/${lang}.js`, async: true });
+    const file = LOCALE_FILES[lang] || `${lang}.js`;
+    const s = h("script", { src: `${root}/static/i18n/${file}`, async: true });
     s.onload = s.onerror = done;
     D.head.append(s);
   }));
@@ -357,7 +360,9 @@ class Thread {
     if (auth) headers.Authorization = "Bearer " + auth;
     let res;
     try {
-      res = await fetch(this.o.api + path, { method, headers, credentials: "omit",
+      // no-cache: the browser asks again each time (a 304 when unchanged), so a reader who
+      // posts and reloads sees the comment; a CDN in front still answers from its copy.
+      res = await fetch(this.o.api + path, { method, headers, credentials: "omit", cache: "no-cache",
         body: body === undefined ? undefined : JSON.stringify(body), signal: this.ac.signal });
     } catch (e) {
       throw this.dead ? e : Object.assign(new Error("network"), { net: true });
