@@ -66,7 +66,7 @@ def backup_command(file: Path, force: bool) -> None:
         done = inspect_backup(file, _revisions()[0])
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"backed up {source} to {file}: {done.comments} comments, "
+    click.echo(f"backed up {source} to {file}: {_comments(done.comments)}, "
                f"migration {done.revision}")
 
 
@@ -89,8 +89,9 @@ def restore_command(file: Path, yes: bool) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     if not yes:
-        click.confirm(f"This replaces everything in {target} with {file} ({found.comments} "
-                      "comments). Stop the service first. Go on?", abort=True)
+        click.confirm(f"This replaces everything in {target} with {file} "
+                      f"({_comments(found.comments)}). Stop the service first. Go on?",
+                      abort=True)
     db.engine.dispose()  # no pooled connection of ours may hold the file
     kept = target.with_name(f"{target.name}.before-restore-"
                             f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
@@ -98,12 +99,16 @@ def restore_command(file: Path, yes: bool) -> None:
         had_previous = restore_sqlite(file, target, kept)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"restored {found.comments} comments from {file} into {target}"
+    click.echo(f"restored {_comments(found.comments)} from {file} into {target}"
                + (f"; the database it replaced is kept as {kept}" if had_previous else ""))
     if found.revision not in heads:
         click.echo(f"the backup is at migration {found.revision}: run `commentsvc db upgrade` "
                    "before serving")
     click.echo("restart the service: its processes cache pages of the database they knew")
+
+
+def _comments(n: int) -> str:
+    return f"{n} comment{'' if n == 1 else 's'}"
 
 
 def _upgrade_creating_the_database(upgrade: click.Command) -> click.Command:
