@@ -150,6 +150,8 @@ def backup_sqlite(source: Path, target: Path) -> None:
                 raise BackupError("the copy does not pass SQLite's quick_check")
         _fsync(partial)
         os.replace(partial, target)
+    except (sqlite3.Error, OSError) as exc:
+        raise BackupError(f"could not back up {source} to {target}: {exc}") from None
     finally:
         partial.unlink(missing_ok=True)
 

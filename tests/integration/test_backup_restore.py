@@ -20,6 +20,7 @@ from commentsvc.cli import schema_problem
 from commentsvc.extensions import db
 from commentsvc.models import Article, Comment
 from tests.api.test_counter_properties import stored
+from tests.conftest import TEST_DATABASE_URL
 from tests.integration.test_serve import COMMENTSVC, request, server
 
 
@@ -66,6 +67,7 @@ def wait_for(condition, what: str) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="SQLite's backup: the SQLite pass runs it")
 def test_a_backup_taken_while_the_server_takes_posts_restores_every_committed_comment(tmp_path):
     backup = tmp_path / "backup.db"
     with server(tmp_path) as (port, _):
@@ -148,6 +150,13 @@ def test_backup_does_not_overwrite_a_file_without_force(sqlite_app, tmp_path):
     forced = sqlite_app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b.db"),
                                                        "--force"])
     assert forced.exit_code == 0, forced.output
+
+
+def test_backup_into_a_missing_directory_says_so_in_one_line(sqlite_app, tmp_path):
+    result = sqlite_app.test_cli_runner().invoke(args=["backup", str(tmp_path / "no" / "b.db")])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: could not back up ")
+    assert "Traceback" not in result.output
 
 
 def test_restore_asks_first_and_changes_nothing_when_told_no(sqlite_app, tmp_path):
