@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from commentsvc import MIGRATIONS_DIR, create_app
 from commentsvc.config import ConfigError
+from commentsvc.database_commands import register_database_commands
 from commentsvc.errors import DomainError
 from commentsvc.extensions import db
 from commentsvc.keys import create_key
@@ -167,6 +168,7 @@ def register_commands(group: Any) -> None:
                     *portability_commands):
         group.add_command(command)
     register_privacy_commands(group)
+    register_database_commands(group)
 
 
 # seed-demo lives with the demo pages; it too needs a migrated database.

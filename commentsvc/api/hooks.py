@@ -6,7 +6,7 @@ import time
 
 from flask import Flask, Response, request
 
-from commentsvc.api import origins
+from commentsvc.api import origins, rate_limited
 from commentsvc.api.requests import named_site_key, service_config
 from commentsvc.errors import DomainError
 from commentsvc.extensions import db
@@ -81,3 +81,4 @@ def register_hooks(app: Flask) -> None:
     app.before_request(require_json_body)
     app.before_request(origins.refuse_disallowed_origin)
     app.after_request(add_cors_headers)
+    app.register_error_handler(rate_limited.RateLimitExceeded, rate_limited.handle_rate_limited)

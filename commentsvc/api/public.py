@@ -101,7 +101,9 @@ def list_comments(args: dict) -> Response:
     options = {"sort": args["sort"], "limit": args["limit"], "cursor": args["cursor"]}
 
     def build() -> bytes:
-        return PageOut().dumps(threads.thread_page(db.session, head, **options)).encode()
+        # Compact, as Flask writes every other answer (marshmallow's default adds spaces).
+        page = threads.thread_page(db.session, head, **options)
+        return PageOut().dumps(page, separators=(",", ":")).encode()
 
     if head.version is None:  # no comment yet: nothing worth caching
         return page_cache.json_response(build())

@@ -76,12 +76,9 @@ function loadLocale(lang, root) {
   }));
 }
 
-function pickLang(...candidates) {
-  for (const c of candidates) {
-    const primary = String(c || "").toLowerCase().split(/[-_]/)[0];
-    if (LOCALES[primary] || BUNDLED.includes(primary)) return primary;
-  }
-  return "en";
+function pickLang(c) {
+  const primary = String(c || "").toLowerCase().split(/[-_]/)[0];
+  return LOCALES[primary] || BUNDLED.includes(primary) ? primary : "en";
 }
 
 function translator(lang) {
@@ -269,7 +266,7 @@ class Thread {
       title: pick("title") || D.title || null,
       url: pick("url") || pageUrl(),
       api: apiBase(pick("api") || s.api || SCRIPT_ROOT),
-      lang: pickLang(opts.lang, d.lang, (host.closest("[lang]") || {}).lang),
+      lang: pickLang(opts.lang || d.lang || (host.closest("[lang]") || {}).lang),
       theme: pick("theme") || "auto",
       pageSize: Math.min(100, Math.max(1, parseInt(pick("pageSize"), 10) || 20)),
       heading: pick("heading"),

@@ -1,4 +1,5 @@
 import itertools
+import re
 
 import pytest
 
@@ -188,3 +189,45 @@ def test_an_invalid_post_leaves_the_remaining_quota_as_it_was(limited):
     assert refused.status_code == 422
     assert refused.headers["RateLimit-Limit"] == "5"  # the per-IP limit, one post used
     assert refused.headers["RateLimit-Remaining"] == "4"
+
+
+def test_a_429_says_what_the_reader_can_do_and_when(limited):
+    for _ in range(3):
+        post_as(limited, "reader-a-token-0000")
+    response = post_as(limited, "reader-a-token-0000")
+    wait = int(response.headers["Retry-After"])
+    message = response.json["error"]["message"]
+    assert message.startswith(
+        "You are posting too fast: at most 3 comments a minute. Try again in ")
+    seconds = int(re.search(r"Try again in (\d+) seconds?\.$", message).group(1))
+    assert abs(seconds - wait) <= 1
+    assert response.json["error"]["code"] == "rate_limited"
+    assert response.headers["RateLimit-Limit"] == "3"
+
+
+def test_a_429_on_reads_names_reading_and_the_limit_that_was_hit(limited):
+    for _ in range(4):
+        limited.get("/api/v1/comments", query_string=THREAD)
+    response = limited.get("/api/v1/comments", query_string=THREAD)
+    assert response.status_code == 429
+    assert response.json["error"]["message"].startswith(
+        "You are reading too fast: at most 4 requests a minute from one address. Try again in ")
+
+
+@pytest.mark.parametrize(("limit", "scope", "seconds", "expected"), [
+    ("1/second", "vote-reader", 1,
+     "You are voting too fast: at most 1 vote a second. Try again in 1 second."),
+    ("10/hour", "flag-ip", 1800, "You are reporting too fast: at most 10 reports an hour from "
+     "one address. Try again in 30 minutes."),
+    ("100/day", "post-reader", 7300,
+     "You are posting too fast: at most 100 comments a day. Try again in 2 hours."),
+    ("600/5 minutes", "admin", 61,
+     "You are sending too many requests: at most 600 requests every 5 minutes. "
+     "Try again in 61 seconds."),
+])
+def test_the_429_message_reads_well_for_any_limit(limit, scope, seconds, expected):
+    from limits import parse
+
+    from commentsvc.api.rate_limited import too_fast_message
+
+    assert too_fast_message(parse(limit), scope, seconds) == expected

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from sqlalchemy import event
 
@@ -286,3 +288,13 @@ def test_replies_cannot_nest_beyond_the_deepest_level(app, client):
     response = post(client, parent_id=parent)
     assert response.status_code == 422
     assert response.json["error"]["code"] == "too_deep"
+
+
+def test_a_thread_page_is_compact_json_like_every_other_answer(client):
+    first = post(client, "Grüße aus Köln").get_json()
+    post(client, parent_id=first["id"])
+    thread = client.get("/api/v1/comments", query_string=THREAD)
+    one = client.get(f"/api/v1/comments/{first['id']}")
+    for response in (thread, one):
+        body = response.get_data(as_text=True)
+        assert body.strip() == json.dumps(response.get_json(), separators=(",", ":"))

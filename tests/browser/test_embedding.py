@@ -162,3 +162,17 @@ def test_the_automatic_theme_changes_with_the_system_setting(page, server):
     expect(root).to_have_css("background-color", DARK)
     page.emulate_media(color_scheme="light")
     expect(root).to_have_css("background-color", LIGHT)
+
+
+@pytest.mark.parametrize(("page_lang", "data_lang", "shown"), [
+    ("uz", "xx", "en"),  # the element's own language is unknown: English, not the page's
+    ("xx", None, "en"),
+    ("uz", "de-AT", "de"),
+    ("uz", None, "uz"),
+])
+def test_a_language_the_widget_does_not_know_falls_back_to_english(page, server, page_lang,
+                                                                   data_lang, shown):
+    extra = f'data-lang="{data_lang}"' if data_lang else ""
+    publisher_page(page, server, embed("lang-1", extra=extra), lang=page_lang)
+    root = loaded(page)
+    expect(root.locator(".root")).to_have_attribute("lang", shown)

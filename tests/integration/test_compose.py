@@ -34,6 +34,12 @@ INTERPOLATION = re.compile(
 SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|_KEY$")
 REQUIRED_APP_VARIABLES = {"COMMENTSVC_ENV", "COMMENTSVC_SECRET_KEY", "COMMENTSVC_DATABASE_URL",
                           "COMMENTSVC_RATELIMIT_STORAGE_URI"}
+# Settings the app reads that compose neither sets nor passes through from the operator's
+# environment, on purpose; every other one must be in the app's `environment`.
+LEFT_TO_THE_DEFAULT = {
+    "COMMENTSVC_RATELIMIT_ENABLED": "limits stay on in a deployment: switching them off is for "
+                                    "benchmarks and bulk imports on a developer's machine",
+}
 
 
 # --- reading the files ---------------------------------------------------------------------
@@ -81,11 +87,22 @@ def variables_the_service_reads() -> set[str]:
     return recorder.asked
 
 
-def environment(service: dict[str, Any]) -> dict[str, str]:
+def _environment_entries(service: dict[str, Any]) -> dict[str, str | None]:
+    """Compose's environment; None for a name without a value (passed through from the
+    operator's environment when set there, else left unset in the container)."""
     env = service.get("environment") or {}
-    if isinstance(env, list):  # the "NAME=value" list form
-        env = dict(item.split("=", 1) for item in env)
-    return {str(k): str(v) for k, v in env.items()}
+    if isinstance(env, list):  # the "NAME=value" (or bare "NAME") list form
+        env = dict([*item.split("=", 1), None][:2] for item in env)
+    return {str(k): None if v is None else str(v) for k, v in env.items()}
+
+
+def environment(service: dict[str, Any]) -> dict[str, str]:
+    """The variables compose sets, with their (uninterpolated) values."""
+    return {k: v for k, v in _environment_entries(service).items() if v is not None}
+
+
+def passed_through(service: dict[str, Any]) -> set[str]:
+    return {k for k, v in _environment_entries(service).items() if v is None}
 
 
 def interpolations(text: str) -> Iterator[re.Match[str]]:
@@ -157,10 +174,16 @@ def services_problems(compose: dict[str, Any]) -> list[str]:
 def environment_problems(compose: dict[str, Any], compose_text: str) -> list[str]:
     problems = []
     env = environment(compose["services"]["app"])
+    given = env.keys() | passed_through(compose["services"]["app"])
     read = variables_the_service_reads()
-    for name in sorted(n for n in env if n.startswith("COMMENTSVC_")):
+    for name in sorted(n for n in given if n.startswith("COMMENTSVC_")):
         if name not in read:
             problems.append(f"{name} is set but commentsvc.config.settings_from_env never reads it")
+    for name in sorted(read - given - LEFT_TO_THE_DEFAULT.keys()):
+        problems.append(f"{name} is read by the service but neither set nor passed through by "
+                        "compose, nor in LEFT_TO_THE_DEFAULT with a reason")
+    for name in sorted(LEFT_TO_THE_DEFAULT.keys() & given):
+        problems.append(f"{name} is in LEFT_TO_THE_DEFAULT but compose gives it")
     for name in sorted(REQUIRED_APP_VARIABLES - env.keys()):
         problems.append(f"{name} is not set for the app")
     if env.get("COMMENTSVC_ENV") != "production":
@@ -286,35 +309,85 @@ def startup_problems(compose: dict[str, Any], dockerfile: list[tuple[str, str]])
     return []
 
 
+def stages(dockerfile: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """The Dockerfile's stages, each starting with its FROM."""
+    found: list[list[tuple[str, str]]] = []
+    for keyword, args in dockerfile:
+        if keyword == "FROM" or not found:
+            found.append([])
+        found[-1].append((keyword, args))
+    return found
+
+
+def stage_args(stage: list[tuple[str, str]], wanted: str) -> list[str]:
+    return [args for keyword, args in stage if keyword == wanted]
+
+
+COMPILERS = re.compile(r"\b(apt-get install|apk add|gcc|g\+\+|build-essential|make)\b")
+
+
 def image_problems(dockerfile: list[tuple[str, str]], ignore: str) -> list[str]:
     problems = []
-    base = next((args for keyword, args in dockerfile if keyword == "FROM"), "")
-    if base.split()[0] != "python:3.11-slim":
-        problems.append(f"base image is {base!r}, not python:3.11-slim")
+    every = stages(dockerfile)
+    final = every[-1] if every else []
+    bases = [stage_args(stage, "FROM")[0].split()[0] for stage in every if stage]
+    if not bases or bases[-1] != "python:3.11-slim":
+        problems.append(f"the final image is based on {bases[-1:]}, not python:3.11-slim")
+    if len(set(bases)) > 1:
+        problems.append(f"the stages use different bases {bases}: the virtualenv made in one "
+                        "links to the Python of its own")
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     minimum = tuple(int(x) for x in re.search(r">=\s*(\d+\.\d+)", requires)[1].split("."))
-    version = re.search(r"python:(\d+)\.(\d+)", base)
-    if version and tuple(int(x) for x in version.groups()) < minimum:
-        problems.append(f"base image Python is older than requires-python {requires}")
-    users = [args for keyword, args in dockerfile if keyword == "USER"]
+    for base in bases:
+        version = re.search(r"python:(\d+)\.(\d+)", base)
+        if version and tuple(int(x) for x in version.groups()) < minimum:
+            problems.append(f"base image {base} is older than requires-python {requires}")
+    users = stage_args(final, "USER")
     if not users or users[-1].split(":")[0] in {"root", "0"}:
         problems.append("the image runs as root")
-    copied = " ".join(args for keyword, args in dockerfile if keyword in {"COPY", "ADD"})
-    for needed in ("commentsvc", "migrations", "pyproject.toml"):
-        if needed not in copied:
-            problems.append(f"{needed} is not copied into the image")
-    installs = " ".join(args for keyword, args in dockerfile if keyword == "RUN")
-    # commentsvc/__init__.py looks for migrations/ beside the package: only an install that
-    # leaves the package where it was copied keeps that true.
-    if not re.search(r"pip install (--editable|-e) \.", installs):
-        problems.append("the package is not installed in place (pip install --editable .)")
-    if "8000" not in " ".join(args for keyword, args in dockerfile if keyword == "EXPOSE"):
+    problems += _build_stage_problems(every)
+    if len(every) < 2:
+        problems.append("a single stage: the build tools stay in the image")
+    for args in stage_args(final, "RUN"):
+        if COMPILERS.search(args) or re.search(r"\bpip install\b", args):
+            problems.append(f"the final stage builds or installs ({args[:60]}…): "
+                            "only the build stage may")
+    if "8000" not in " ".join(stage_args(final, "EXPOSE")):
         problems.append("the Dockerfile does not expose 8000")
     patterns = [line.strip().rstrip("/") for line in ignore.splitlines()
                 if line.strip() and not line.startswith("#")]
     for needed in ("commentsvc", "migrations", "pyproject.toml", "README.md"):
         if needed in patterns or "*" in patterns:
             problems.append(f".dockerignore leaves {needed} out of the build context")
+    return problems
+
+
+def _build_stage_problems(every: list[list[tuple[str, str]]]) -> list[str]:
+    """The app is installed in place in a build stage whose venv and source the final stage
+    copies to the same paths (the editable install and the venv's scripts name them)."""
+    problems = []
+    build = every[:-1]
+    copied = " ".join(args for stage in build for args in stage_args(stage, "COPY"))
+    for needed in ("commentsvc", "migrations", "pyproject.toml"):
+        if needed not in copied:
+            problems.append(f"{needed} is not copied into the build stage")
+    runs = " ".join(args for stage in build for args in stage_args(stage, "RUN"))
+    # commentsvc/__init__.py looks for migrations/ beside the package: only an install that
+    # leaves the package where it was copied keeps that true.
+    if not re.search(r"pip install (--editable|-e) \.", runs):
+        problems.append("the package is not installed in place (pip install --editable .)")
+    venv = re.search(r"python3? -m venv (\S+)", runs)
+    workdirs = [args for stage in build for args in stage_args(stage, "WORKDIR")]
+    wanted = [path for path in (venv[1] if venv else None, workdirs[-1] if workdirs else None)
+              if path]
+    if len(wanted) < 2:
+        problems.append("the build stage makes no virtualenv or has no WORKDIR for the app")
+    from_build = [args.split()[1:] for args in stage_args(every[-1], "COPY")
+                  if args.startswith("--from=")]
+    for path in wanted:
+        if [path, path] not in from_build:
+            problems.append(f"the final stage does not copy {path} from the build stage "
+                            "to the same path")
     return problems
 
 
@@ -346,7 +419,7 @@ def test_migrations_are_applied_before_the_server_starts():
     assert startup_problems(load_compose(), load_dockerfile()) == []
 
 
-def test_image_is_slim_python_non_root_with_migrations_beside_the_package():
+def test_image_is_two_stages_slim_non_root_with_migrations_beside_the_package():
     assert image_problems(load_dockerfile(), DOCKERIGNORE.read_text()) == []
 
 
@@ -356,6 +429,14 @@ def test_compose_refuses_to_start_without_the_secrets():
     with pytest.raises(KeyError, match="COMMENTSVC_SECRET_KEY"):
         resolve(env["COMMENTSVC_SECRET_KEY"], {})
     assert "COMMENTSVC_SECRET_KEY" in operator_environment(text)
+
+
+def test_every_setting_the_service_reads_is_set_passed_through_or_left_to_its_default():
+    compose = load_compose()
+    assert environment_problems(compose, COMPOSE.read_text()) == []
+    given = environment(compose["services"]["app"]).keys()
+    given |= passed_through(compose["services"]["app"])
+    assert variables_the_service_reads() <= given | LEFT_TO_THE_DEFAULT.keys()
 
 
 def test_the_variables_the_service_reads_are_derived_from_settings_from_env():
@@ -379,6 +460,8 @@ def with_app_env(compose: dict[str, Any], **changes: str | None) -> dict[str, An
 
 ENVIRONMENT_BREAKAGES = {
     "an unknown variable": {"COMMENTSVC_WORKERS": "4"},
+    "a setting compose forgets": {"COMMENTSVC_RETENTION_DAYS": None},
+    "a setting left to its default, given": {"COMMENTSVC_RATELIMIT_ENABLED": "false"},
     "development mode": {"COMMENTSVC_ENV": "development"},
     "no secret": {"COMMENTSVC_SECRET_KEY": None},
     "no rate-limit storage": {"COMMENTSVC_RATELIMIT_STORAGE_URI": None},
@@ -474,7 +557,16 @@ DOCKERFILE_BREAKAGES = {
     "root user": ("USER commentsvc", "USER root"),
     "site-packages install": ("pip install --editable .", "pip install ."),
     "no migrations": ("COPY migrations ./migrations", ""),
-    "another base": ("FROM python:3.11-slim", "FROM python:3.10"),
+    "another base": ("FROM python:3.11-slim\n", "FROM python:3.10\n"),
+    "another Python in the build stage": ("FROM python:3.11-slim AS build",
+                                          "FROM python:3.12-slim AS build"),
+    "compilers in the final image": ("USER commentsvc",
+                                     "RUN apt-get update && apt-get install -y gcc\n"
+                                     "USER commentsvc"),
+    "an install in the final image": ("USER commentsvc", "RUN pip install gunicorn\n"
+                                                         "USER commentsvc"),
+    "the venv left behind": ("COPY --from=build /opt/venv /opt/venv", ""),
+    "the app moved": ("COPY --from=build /app /app", "COPY --from=build /app /srv/app"),
 }
 
 
@@ -485,6 +577,12 @@ def test_image_check_finds_a_broken_dockerfile(old_new):
     assert old in text, "the breakage no longer applies to the Dockerfile; update this test"
     broken = dockerfile_instructions(text.replace(old, new))
     assert image_problems(broken, DOCKERIGNORE.read_text())
+
+
+def test_image_check_finds_a_single_stage_image():
+    text = DOCKERFILE.read_text()
+    final = text[text.rindex("FROM python:3.11-slim"):]
+    assert image_problems(dockerfile_instructions(final), DOCKERIGNORE.read_text())
 
 
 def test_image_check_finds_migrations_left_out_of_the_build_context():
