@@ -16,7 +16,7 @@ from commentsvc import MIGRATIONS_DIR, create_app
 from commentsvc.config import ConfigError
 from commentsvc.errors import DomainError
 from commentsvc.extensions import db
-from commentsvc.key_commands import register_key_commands
+from commentsvc.key_commands import keys_group, register_key_commands
 from commentsvc.keys import create_key
 from commentsvc.models import ROLES
 from commentsvc.privacy_commands import register_privacy_commands
@@ -170,8 +170,11 @@ def register_commands(group: Any) -> None:
     register_key_commands(group)
 
 
-# seed-demo lives with the demo pages; it too needs a migrated database.
+# seed-demo lives with the demo pages, `keys` in a module of its own; they too need a migrated
+# database. Wrapped once, here: register_commands runs for every app.
 seed_demo_command.callback = needs_schema(seed_demo_command.callback)
+for _command in keys_group.commands.values():
+    _command.callback = needs_schema(_command.callback)
 
 
 class CommandLine(FlaskGroup):

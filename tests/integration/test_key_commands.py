@@ -102,3 +102,12 @@ def test_a_key_made_before_names_keeps_working_after_the_migration(app, migrated
     finally:
         with app.app_context():
             reset_database(migrated)
+
+
+def test_key_commands_on_an_unmigrated_database_say_to_run_db_upgrade(tmp_path):
+    from tests.integration.test_cli import COMMENTSVC, assert_one_line_refusal
+    from tests.integration.test_cli import run as run_command
+
+    for command in (["keys", "list"], ["keys", "revoke", "1"], ["keys", "rotate", "1"]):
+        assert_one_line_refusal(run_command([*COMMENTSVC, *command], tmp_path),
+                                "commentsvc db upgrade")
