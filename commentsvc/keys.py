@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from commentsvc import audit
 from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
@@ -74,7 +74,7 @@ def listed(session: Session, moderator: Moderator, site: Site | None = None) -> 
     """Keys an admin may see, newest first: its own site's, or every key for an all-sites key.
 
     With a site, only that site's keys. Revoked keys stay listed, with when."""
-    query = select(ApiKey).order_by(ApiKey.id.desc())
+    query = select(ApiKey).options(joinedload(ApiKey.site)).order_by(ApiKey.id.desc())
     if site is not None:
         moderator.require(site.id, role="admin")
         query = query.where(ApiKey.site_id == site.id)
