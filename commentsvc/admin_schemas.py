@@ -174,16 +174,19 @@ class ArticleSettingsOut(Schema):
 
 
 class SiteSettingsIn(Schema):
-    moderation = fields.String(validate=validate.OneOf(MODERATION_MODES))
-    edit_window_seconds = fields.Integer(validate=validate.Range(min=0, max=7 * 86400))
-    display_depth = fields.Integer(validate=validate.Range(min=1, max=10))
+    """Every setting takes `null`: back to the service default (the key leaves the site)."""
+
+    moderation = fields.String(allow_none=True, validate=validate.OneOf(MODERATION_MODES))
+    edit_window_seconds = fields.Integer(allow_none=True,
+                                         validate=validate.Range(min=0, max=7 * 86400))
+    display_depth = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=10))
     jwt_secret = fields.String(allow_none=True, validate=validate.Length(min=32, max=512))
     banned_words = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
-                               validate=validate.Length(max=20_000))
+                               allow_none=True, validate=validate.Length(max=20_000))
     suspect_words = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
-                                validate=validate.Length(max=20_000))
-    link_limit = fields.Integer(validate=validate.Range(min=0, max=100))
-    flag_threshold = fields.Integer(validate=validate.Range(min=1, max=1000))
+                                allow_none=True, validate=validate.Length(max=20_000))
+    link_limit = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100))
+    flag_threshold = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=1000))
 
 
 class SiteIn(Schema):
@@ -226,12 +229,39 @@ class KeyInfoOut(Schema):
 
 class KeyIn(Schema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    label = fields.String(load_default="", validate=validate.Length(max=200))
+    name = fields.String(load_default=None, validate=validate.Length(max=200))
+    label = fields.String(load_default=None, validate=validate.Length(max=200),
+                          metadata={"deprecated": True, "description": "the old name of `name`"})
 
 
 class KeyOut(Schema):
     id = fields.Integer()
-    site = fields.String(allow_none=True)
+    site = fields.Function(lambda key: key.site.key if key.site else None, allow_none=True,
+                           metadata={"description": "null: every site"})
     role = fields.String()
-    label = fields.String()
-    key = fields.String(metadata={"description": "shown once; store it now"})
+    name = fields.String()
+    label = fields.Function(lambda key: key.name, metadata={"deprecated": True,
+                                                             "description": "same as `name`"})
+    prefix = fields.String(allow_none=True,
+                           metadata={"description": "the key's first characters; null for "
+                                                    "keys made before prefixes were kept"})
+    created_at = UTCTime()
+    last_used_at = UTCTime(allow_none=True,
+                           metadata={"description": "to the minute: noted once a minute"})
+    revoked_at = UTCTime(allow_none=True)
+
+
+class NewKeyOut(KeyOut):
+    key = fields.String(attribute="raw", metadata={"description": "shown once; store it now"})
+    replaces = fields.Integer(allow_none=True,
+                              metadata={"description": "the key this one rotated (now revoked)"})
+
+
+class KeysOut(Schema):
+    keys = fields.List(fields.Nested(KeyOut))
+
+
+class AuditQuery(SiteQuery):
+    site = fields.String(load_default=None, validate=validate.Length(min=1, max=64),
+                         metadata={"description": "leave out for the entries of no one site "
+                                                  "(keys for all sites): all-sites keys only"})

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 from commentsvc.models import AuditEntry, Comment
 
 RULES_ACTOR = "rules"
+CLI_ACTOR = "cli"  # commands run on the server: whoever may run them
 
 
-def record(session: Session, *, site_id: int, actor: str, action: str, now: datetime,
+def record(session: Session, *, site_id: int | None, actor: str, action: str, now: datetime,
            comment: Comment | None = None, reason: str = "", before: str | None = None,
            after: str | None = None, details: dict[str, Any] | None = None) -> AuditEntry:
     entry = AuditEntry(

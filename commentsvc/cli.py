@@ -17,6 +17,7 @@ from commentsvc.config import ConfigError
 from commentsvc.database_commands import register_database_commands
 from commentsvc.errors import DomainError
 from commentsvc.extensions import db
+from commentsvc.key_commands import keys_group, register_key_commands
 from commentsvc.keys import create_key
 from commentsvc.models import ROLES
 from commentsvc.portability.commands import COMMANDS as portability_commands
@@ -92,16 +93,17 @@ def create_site_command(key: str, name: str, origins: tuple[str, ...]) -> None:
 @click.option("--site", "site_key", help="The site the key is for.")
 @click.option("--all-sites", is_flag=True, help="A key for every site instead of one.")
 @click.option("--role", type=click.Choice(ROLES), default="moderator", show_default=True)
-@click.option("--label", default="", help="A note on whose key this is.")
+@click.option("--name", "--label", "name", default="",
+              help="Whose key this is or what it is for (--label is the old spelling).")
 @needs_schema
-def create_key_command(site_key: str | None, all_sites: bool, role: str, label: str) -> None:
+def create_key_command(site_key: str | None, all_sites: bool, role: str, name: str) -> None:
     """Make an admin API key; it is printed once, alone on the last line."""
     if bool(site_key) == all_sites:
         raise click.UsageError("give either --site KEY or --all-sites")
     config = current_app.extensions["commentsvc"]
     try:
         site = get_site(db.session, site_key) if site_key else None
-        key, raw = create_key(db.session, config.secret_key, site, role, label, config.now())
+        key, raw = create_key(db.session, config.secret_key, site, role, name, config.now())
         db.session.commit()
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
@@ -169,10 +171,14 @@ def register_commands(group: Any) -> None:
         group.add_command(command)
     register_privacy_commands(group)
     register_database_commands(group)
+    register_key_commands(group)
 
 
-# seed-demo lives with the demo pages; it too needs a migrated database.
+# seed-demo lives with the demo pages, `keys` in a module of its own; they too need a migrated
+# database. Wrapped once, here: register_commands runs for every app.
 seed_demo_command.callback = needs_schema(seed_demo_command.callback)
+for _command in keys_group.commands.values():
+    _command.callback = needs_schema(_command.callback)
 
 
 class CommandLine(FlaskGroup):

@@ -226,18 +226,25 @@ class ApiKey(db.Model):
     site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), nullable=True)
     role: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    label: Mapped[str] = mapped_column(String(200), default="")
+    # The first characters of the key, so a listing can say which key is which without it;
+    # NULL for keys made before names (their secret was never kept, not even in part).
+    prefix: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Written at most once a minute per key (keys.touch), not on every request.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    site: Mapped[Site | None] = relationship()
 
 
 class AuditEntry(db.Model):
     __table_args__ = (Index("ix_audit_site", "site_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    # NULL: an act on the whole service (a key for all sites), listed to all-sites keys only.
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), nullable=True)
     comment_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
-    actor: Mapped[str] = mapped_column(String(64))  # "key:3", "rules", "reader"
+    actor: Mapped[str] = mapped_column(String(64))  # "key:3", "rules", "reader", "cli"
     action: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(String(500), default="")
     before_status: Mapped[str | None] = mapped_column(String(16))

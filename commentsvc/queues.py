@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from commentsvc import cursors
 from commentsvc.cursors import Order
+from commentsvc.errors import Forbidden
 from commentsvc.models import STATUSES, Article, AuditEntry, Ban, Comment, Flag
 from commentsvc.moderation import Moderator
 from commentsvc.sites import get_site
@@ -85,12 +86,20 @@ def with_context(session: Session, comments: list[Comment]) -> list[QueueItem]:
             for c in comments]
 
 
-def audit_log(session: Session, moderator: Moderator, site_key: str, *, limit: int = 50,
+def audit_log(session: Session, moderator: Moderator, site_key: str | None, *, limit: int = 50,
               cursor: str | None = None) -> tuple[list[AuditEntry], str | None]:
+    """A site's entries; without a site, those of the whole service (all-sites keys only)."""
     after = cursors.decode(cursor, AUDIT_ORDER) if cursor else None
-    site = get_site(session, site_key)
-    moderator.require(site.id)
-    query = select(AuditEntry).where(AuditEntry.site_id == site.id)
+    if site_key is None:
+        if moderator.site_id is not None:
+            raise Forbidden("give a site: only keys for all sites see the service-wide log",
+                            code="wrong_site")
+        site_id = None
+    else:
+        site_id = get_site(session, site_key).id
+        moderator.require(site_id)
+    query = select(AuditEntry).where(AuditEntry.site_id.is_(site_id) if site_id is None
+                                     else AuditEntry.site_id == site_id)
     return cursors.page(session, query, AUDIT_ORDER, limit, after)
 
 

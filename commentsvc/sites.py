@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from commentsvc import audit
 from commentsvc.errors import Conflict, Invalid, NotFound
 from commentsvc.models import Site
 
@@ -89,16 +90,22 @@ def validate_origin(origin: str) -> str:
 
 
 def create_site(session: Session, key: str, *, name: str = "", origins: list[str] | None = None,
-                settings: dict[str, Any] | None = None) -> Site:
+                settings: dict[str, Any] | None = None, actor: str = audit.CLI_ACTOR,
+                now: datetime | None = None) -> Site:
+    """A new site; `null` settings are left out (they mean the service default)."""
     if not SITE_KEY_PATTERN.match(key):
         raise Invalid("key", "use 1-64 lowercase letters, digits, '-' or '_'")
     if session.scalar(select(Site.id).where(Site.key == key)) is not None:
         raise Conflict(f"site {key!r} exists already", code="site_exists")
     site = Site(key=key, name=name or key,
                 allowed_origins=[validate_origin(o) for o in origins or []],
-                settings=dict(settings or {}))
+                settings={k: v for k, v in (settings or {}).items() if v is not None})
     session.add(site)
     session.flush()
+    audit.record(session, site_id=site.id, actor=actor, action="site_created",
+                 now=now or datetime.now(UTC),
+                 details={"name": site.name, "allowed_origins": site.allowed_origins,
+                          "settings": sorted(site.settings)})
     return site
 
 
@@ -124,15 +131,30 @@ def origin_allowed(session: Session, site_key: str | None, origin: str,
 
 def update_site(session: Session, site: Site, *, name: str | None = None,
                 origins: list[str] | None = None,
-                settings: dict[str, Any] | None = None) -> Site:
-    """Change a site; settings merge into the stored ones, and a None value removes one."""
-    if name is not None:
-        site.name = name
+                settings: dict[str, Any] | None = None, actor: str = audit.CLI_ACTOR,
+                now: datetime | None = None) -> Site:
+    """Change a site; settings merge into the stored ones, and a None value removes one (back
+    to the service default). What changed goes to the audit log: setting names, not values,
+    since a JWT secret is among them and word lists can be long."""
+    changes: dict[str, Any] = {}
+    if name is not None and name != site.name:
+        site.name = changes["name"] = name
     if origins is not None:
-        site.allowed_origins = [validate_origin(o) for o in origins]
+        wanted = [validate_origin(o) for o in origins]
+        if wanted != site.allowed_origins:
+            site.allowed_origins = changes["allowed_origins"] = wanted
     if settings is not None:
-        merged = {**(site.settings or {}), **settings}
-        site.settings = {k: v for k, v in merged.items() if v is not None}
+        before = dict(site.settings or {})
+        merged = {**before, **settings}
+        after = {k: v for k, v in merged.items() if v is not None}
+        changed = sorted(k for k in settings if k in after and before.get(k) != after[k])
+        reset = sorted(k for k in settings if k in before and k not in after)
+        if changed or reset:
+            site.settings = after
+            changes.update({"settings": changed, "reset": reset})
+    if changes:
+        audit.record(session, site_id=site.id, actor=actor, action="site_changed",
+                     now=now or datetime.now(UTC), details=changes)
     return site
 
 

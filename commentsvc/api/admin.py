@@ -7,7 +7,6 @@ another site or, for sites and keys, without the admin role.
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app, g, request
@@ -19,13 +18,15 @@ from commentsvc.admin_schemas import (
     ArticleQuery,
     ArticleSettingsOut,
     AuditPageOut,
+    AuditQuery,
     BanIn,
     BansOut,
     BulkModerateIn,
     KeyIn,
     KeyInfoOut,
-    KeyOut,
+    KeysOut,
     ModerateIn,
+    NewKeyOut,
     QueueOut,
     QueueQuery,
     SiteIn,
@@ -39,7 +40,7 @@ from commentsvc.api.requests import bearer_token, client_ip, service_config
 from commentsvc.errors import Forbidden
 from commentsvc.extensions import db, limiter
 from commentsvc.identity import api_key_hash
-from commentsvc.models import Site
+from commentsvc.models import ApiKey, Site
 from commentsvc.moderation import Moderator
 from commentsvc.sites import create_site, get_site, site_by_id, update_site
 
@@ -67,7 +68,8 @@ def admin_only(view: Callable) -> Callable:
 def authenticate() -> None:
     if request.method == "OPTIONS":
         return
-    g.moderator = keys.authenticate(db.session, service_config().secret_key, bearer_token())
+    config = service_config()
+    g.moderator = keys.authenticate(db.session, config.secret_key, bearer_token(), config.now())
     view = current_app.view_functions.get(request.endpoint or "")
     if getattr(view, "admin_only", False) and g.moderator.role != "admin":
         raise Forbidden("this needs an admin key", code="admin_only")
@@ -180,10 +182,12 @@ def delete_ban(ban_id: int) -> None:
 # --- audit --------------------------------------------------------------------------------------
 
 @blp.route("/audit", methods=["GET"])
-@blp.arguments(SiteQuery, location="query", error_status_code=400)
+@blp.arguments(AuditQuery, location="query", error_status_code=400)
 @blp.response(200, AuditPageOut)
 def audit_log(args: dict) -> dict:
-    """Who did what, when and why: moderators and the automatic rules, newest first."""
+    """Who did what, when and why: moderators and the automatic rules, newest first.
+
+    Without `site`: what concerns no one site (keys for all sites), for all-sites keys."""
     entries, next_cursor = queues.audit_log(db.session, moderator(), args["site"],
                                             limit=args["limit"], cursor=args["cursor"])
     return {"entries": entries, "next_cursor": next_cursor}
@@ -211,7 +215,8 @@ def add_site(data: dict) -> Site:
     if moderator().site_id is not None:
         raise Forbidden("only an admin key for all sites can add sites", code="wrong_site")
     site = create_site(db.session, data["key"], name=data["name"],
-                       origins=data["allowed_origins"], settings=data["settings"])
+                       origins=data["allowed_origins"], settings=data["settings"],
+                       actor=moderator().actor, now=service_config().now())
     db.session.commit()
     return site
 
@@ -221,25 +226,70 @@ def add_site(data: dict) -> Site:
 @blp.response(200, SiteOut)
 @admin_only
 def change_site(data: dict, site_key: str) -> Site:
-    """Change a site's name, allowed origins or settings (settings merge; null removes one)."""
+    """Change a site's name, allowed origins or settings (settings merge; null sets one back to
+    the service default)."""
     site = _administered_site(site_key)
     update_site(db.session, site, name=data.get("name"), origins=data.get("allowed_origins"),
-                settings=data.get("settings"))
+                settings=data.get("settings"), actor=moderator().actor,
+                now=service_config().now())
     db.session.commit()
     return site
 
 
 @blp.route("/sites/<string:site_key>/keys", methods=["POST"])
 @blp.arguments(KeyIn)
-@blp.response(201, KeyOut)
+@blp.response(201, NewKeyOut)
 @admin_only
-def add_key(data: dict, site_key: str) -> SimpleNamespace:
+def add_key(data: dict, site_key: str) -> ApiKey:
     """A new API key for this site; the key is in this answer only."""
     site = _administered_site(site_key)
-    key, raw = keys.create_key(db.session, service_config().secret_key, site, data["role"],
-                               data["label"], service_config().now())
+    config = service_config()
+    name = data["name"] if data["name"] is not None else data["label"] or ""
+    key, raw = keys.create_key(db.session, config.secret_key, site, data["role"], name,
+                               config.now(), actor=moderator().actor)
     db.session.commit()
-    return SimpleNamespace(id=key.id, site=site.key, role=key.role, label=key.label, key=raw)
+    key.raw = raw
+    return key
+
+
+@blp.route("/sites/<string:site_key>/keys", methods=["GET"])
+@blp.response(200, KeysOut)
+@admin_only
+def list_site_keys(site_key: str) -> dict:
+    """This site's keys, newest first, revoked ones included; never the keys themselves."""
+    site = _administered_site(site_key)
+    return {"keys": keys.listed(db.session, moderator(), site)}
+
+
+@blp.route("/keys", methods=["GET"])
+@blp.response(200, KeysOut)
+@admin_only
+def list_keys() -> dict:
+    """Every key this admin key manages: its site's, or all of them (all-sites keys too)."""
+    return {"keys": keys.listed(db.session, moderator())}
+
+
+@blp.route("/keys/<int:key_id>", methods=["DELETE"])
+@blp.response(204)
+@admin_only
+def revoke_key(key_id: int) -> None:
+    """Revoke a key at once (again: no change). A key cannot revoke itself (409 own_key)."""
+    key = keys.get_key(db.session, moderator(), key_id)
+    keys.revoke(db.session, moderator(), key, service_config().now())
+    db.session.commit()
+
+
+@blp.route("/keys/<int:key_id>/rotate", methods=["POST"])
+@blp.response(201, NewKeyOut)
+@admin_only
+def rotate_key(key_id: int) -> ApiKey:
+    """A new key with the same site, role and name, shown once; the old one stops working."""
+    config = service_config()
+    key = keys.get_key(db.session, moderator(), key_id)
+    new, raw = keys.rotate(db.session, config.secret_key, moderator().actor, key, config.now())
+    db.session.commit()
+    new.raw, new.replaces = raw, key_id
+    return new
 
 
 def _administered_site(site_key: str) -> Site:

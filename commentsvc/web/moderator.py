@@ -8,6 +8,8 @@ OpenAPI document.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, Response, make_response, render_template, request
 
 from commentsvc.queues import QUEUES
@@ -30,6 +32,42 @@ BAN_DURATIONS = (("", "Forever"), ("3600", "1 hour"), ("86400", "1 day"),
                  ("604800", "1 week"), ("2592000", "30 days"))
 
 
+
+@dataclass(frozen=True)
+class SettingField:
+    """One field of the settings screen; `name` is the API's (a site setting, or origins)."""
+
+    name: str
+    label: str
+    kind: str = "number"  # number, select, lines (one value a line), secret (write-only)
+    options: tuple[tuple[str, str], ...] = ()
+    hint: str = ""
+    reset: str = "Reset to default"
+    resettable: bool = True
+
+
+SETTINGS_FIELDS = (
+    SettingField("moderation", "Moderation mode", "select",
+                 (("post", "Publish, then moderate"), ("pre", "Hold every comment"),
+                  ("first", "Hold a reader's first comment"))),
+    SettingField("banned_words", "Banned words, one a line", "lines",
+                 hint="A comment with one of these is refused."),
+    SettingField("suspect_words", "Suspect words, one a line", "lines",
+                 hint="A comment with one of these is held for review."),
+    SettingField("link_limit", "Links allowed before a comment is held"),
+    SettingField("edit_window_seconds", "Edit window in seconds",
+                 hint="How long readers may edit or delete their own comments."),
+    SettingField("display_depth", "Reply depth shown"),
+    SettingField("flag_threshold", "Reports that hide a comment until reviewed"),
+    SettingField("allowed_origins", "Allowed origins, one a line", "lines",
+                 hint="Pages on these origins may embed the widget, e.g. https://news.example.",
+                 resettable=False),
+    SettingField("jwt_secret", "JWT secret for signed-in readers", "secret",
+                 hint="Write-only: it is never shown again. At least 32 characters.",
+                 reset="Clear secret"),
+)
+
+
 @bp.get("/", strict_slashes=False)
 def page() -> Response:
     html = render_template(
@@ -38,6 +76,7 @@ def page() -> Response:
         default_site=DEFAULT_SITE,
         queues=[(status, QUEUE_LABELS.get(status, status.title())) for status in _ordered()],
         durations=BAN_DURATIONS,
+        settings_fields=SETTINGS_FIELDS,
     )
     response = make_response(html)
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY

@@ -6,7 +6,9 @@ from tests.api.admin_support import bearer, keys  # noqa: F401
 from tests.conftest import post
 
 ADMIN_ONLY = {"/api/v1/admin/sites", "/api/v1/admin/sites/{site_key}",
-              "/api/v1/admin/sites/{site_key}/keys", "/api/v1/admin/readers/export",
+              "/api/v1/admin/sites/{site_key}/keys", "/api/v1/admin/keys",
+              "/api/v1/admin/keys/{key_id}", "/api/v1/admin/keys/{key_id}/rotate",
+              "/api/v1/admin/readers/export",
               "/api/v1/admin/readers/erase",
               "/api/v1/admin/sites/{site_key}/export"}
 
@@ -33,6 +35,11 @@ def requests_for(comment_id):
         ("post", "/api/v1/admin/sites"): {"json": {"key": "fresh"}},
         ("patch", "/api/v1/admin/sites/{site_key}"): {"json": {"name": "Renamed"}},
         ("post", "/api/v1/admin/sites/{site_key}/keys"): {"json": {"role": "moderator"}},
+        ("get", "/api/v1/admin/sites/{site_key}/keys"): {},
+        ("get", "/api/v1/admin/keys"): {},
+        # Rotating first: revoking the rotated (revoked) key again is still a success.
+        ("post", "/api/v1/admin/keys/{key_id}/rotate"): {},
+        ("delete", "/api/v1/admin/keys/{key_id}"): {},
         ("get", "/api/v1/admin/readers/export"): {
             "query_string": {"site": "default", "comment_id": comment_id}},
         ("post", "/api/v1/admin/readers/erase"): {"json": {"site": "default", "sub": "nobody"}},
@@ -46,8 +53,9 @@ def admin_routes(client):
             for method in item if method in {"get", "post", "patch", "delete", "put"}]
 
 
-def call(client, method, path, key, ban_id, comment_id, **request):
-    url = path.format(comment_id=comment_id, ban_id=ban_id, site_key="default")
+def call(client, method, path, key, world, **request):
+    comment_id, ban_id, key_id = world
+    url = path.format(comment_id=comment_id, ban_id=ban_id, site_key="default", key_id=key_id)
     headers = bearer(key) if key else {}
     return getattr(client, method)(url, headers=headers, **request)
 
@@ -57,7 +65,9 @@ def world(client, keys):  # noqa: F811
     comment_id = post(client).json["id"]
     ban = client.post("/api/v1/admin/bans", json={"site": "default", "ip": "192.0.2.9"},
                       headers=bearer(keys.admin))
-    return comment_id, ban.json["bans"][0]["id"]
+    # The default site's moderator key: the key routes act on it.
+    actor = client.get("/api/v1/admin/key", headers=bearer(keys.moderator)).json["actor"]
+    return comment_id, ban.json["bans"][0]["id"], int(actor.removeprefix("key:"))
 
 
 def test_the_table_covers_every_admin_route(client, world):
@@ -66,20 +76,21 @@ def test_the_table_covers_every_admin_route(client, world):
 
 @pytest.mark.parametrize("credential", [None, "csk_not-a-real-key", "Basic"])
 def test_every_admin_route_is_401_without_a_valid_key(client, world, credential):
-    comment_id, ban_id = world
+    comment_id = world[0]
     for (method, path), request in requests_for(comment_id).items():
-        response = call(client, method, path, credential, ban_id, comment_id, **request)
+        response = call(client, method, path, credential, world, **request)
         assert response.status_code == 401, (method, path)
         assert response.json["error"]["code"] in {"api_key_missing", "invalid_api_key"}
 
 
 def test_every_admin_route_is_403_with_a_key_of_another_site(client, world, keys):  # noqa: F811
-    comment_id, ban_id = world
+    comment_id = world[0]
     for (method, path), request in requests_for(comment_id).items():
-        if (method, path) in {("get", "/api/v1/admin/sites"), ("get", "/api/v1/admin/key")}:
+        if (method, path) in {("get", "/api/v1/admin/sites"), ("get", "/api/v1/admin/key"),
+                              ("get", "/api/v1/admin/keys")}:
             continue  # they name no site: they answer about the key's own (tests below)
         key = keys.other_admin if path in ADMIN_ONLY else keys.other_site
-        response = call(client, method, path, key, ban_id, comment_id, **request)
+        response = call(client, method, path, key, world, **request)
         assert response.status_code == 403, (method, path, response.json)
 
 
@@ -97,18 +108,18 @@ def test_a_key_can_ask_what_it_is(client, keys, name, role, site):  # noqa: F811
 
 
 def test_site_and_key_routes_are_403_for_moderators(client, world, keys):  # noqa: F811
-    comment_id, ban_id = world
+    comment_id = world[0]
     for (method, path), request in requests_for(comment_id).items():
         if path in ADMIN_ONLY:
-            response = call(client, method, path, keys.moderator, ban_id, comment_id, **request)
+            response = call(client, method, path, keys.moderator, world, **request)
             assert response.status_code == 403, (method, path)
             assert response.json["error"]["code"] == "admin_only"
 
 
 def test_every_admin_route_works_with_the_right_key(client, world, keys):  # noqa: F811
-    comment_id, ban_id = world
+    comment_id = world[0]
     for (method, path), request in requests_for(comment_id).items():
-        response = call(client, method, path, keys.global_admin, ban_id, comment_id, **request)
+        response = call(client, method, path, keys.global_admin, world, **request)
         assert response.status_code < 300, (method, path, response.json)
 
 

@@ -227,7 +227,9 @@ def test_a_queue_with_a_bad_status_is_400(mod):
 def test_every_moderator_action_is_in_the_audit_log(client, mod, keys):  # noqa: F811
     comment = post(client).json["id"]
     act(mod, comment, "reject", reason="rude")
-    [entry] = mod("get", "/audit", query_string={"site": "default"}).json["entries"]
+    entries = mod("get", "/audit", query_string={"site": "default"}).json["entries"]
+    # Making the test's keys is in the log too; this is about the comment.
+    [entry] = [e for e in entries if e["comment_id"] == comment]
     assert entry["action"] == "reject"
     assert entry["reason"] == "rude"
     assert (entry["before_status"], entry["after_status"]) == ("approved", "rejected")
@@ -243,7 +245,7 @@ def test_the_audit_log_pages_newest_first(client, mod):
     assert [e["action"] for e in first["entries"]] == ["pin", "approve"]
     rest = mod("get", "/audit", query_string={"site": "default", "limit": 2,
                                               "cursor": first["next_cursor"]}).json
-    assert [e["action"] for e in rest["entries"]] == ["reject"]
+    assert [e["action"] for e in rest["entries"] if e["comment_id"]] == ["reject"]
 
 
 # --- bans ------------------------------------------------------------------------------------

@@ -25,19 +25,24 @@
   const list = $("#comments");
   const when = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
+  const ADMIN_VIEWS = ["data", "settings", "keys"];
+  const VIEWS = ["queue", "bans", "audit", ...ADMIN_VIEWS];
+  const SETTINGS = $$("#settings-form [data-setting]").map((el) => el.dataset.setting);
+
   const state = {
     key: null, site: DEFAULT_SITE, view: "queue", status: "pending", filters: {},
     comments: new Map(), cursor: null, auditCursor: null, selected: null, ticket: 0,
-    acting: false, admin: false,
+    acting: false, admin: false, actor: null, siteData: null,
   };
 
   // --- talking to the API -------------------------------------------------------------------
 
   class ApiError extends Error {
-    constructor(status, code, message) {
+    constructor(status, code, message, fields = {}) {
       super(message);
       this.status = status;
       this.code = code;
+      this.fields = fields;
     }
   }
 
@@ -64,7 +69,8 @@
     if (!response.ok) {
       const error = (data && data.error) || {};
       throw new ApiError(response.status, error.code || "error",
-                         error.message || `The server answered ${response.status}.`);
+                         error.message || `The server answered ${response.status}.`,
+                         error.fields || {});
     }
     return data;
   }
@@ -141,33 +147,38 @@
   // --- signing in and out -------------------------------------------------------------------
 
   async function signIn(key) {
+    let me;
     let sites = null;
     try {
-      sites = (await api("GET", "/sites", { key })).sites.map((site) => site.key);
+      // The key says which site it is for (null: every site) and with which role.
+      me = await api("GET", "/key", { key });
+      if (me.site) sites = [me.site];
+      else if (me.role === "admin") sites = (await api("GET", "/sites", { key })).sites.map((site) => site.key);
     } catch (error) {
-      // 403 "admin_only": a valid moderator key, which may not list sites.
-      if (error.status !== 403) {
-        if (error.status === 401) sessionStorage.removeItem(STORE.key);
-        $("#sign-in-error").textContent = error.message;
-        return;
-      }
+      if (error.status === 401) sessionStorage.removeItem(STORE.key);
+      $("#sign-in-error").textContent = error.message;
+      return;
     }
     state.key = key;
+    state.actor = me.actor;
     sessionStorage.setItem(STORE.key, key);
     $("#api-key").value = "";
     $("#sign-in-error").textContent = "";
     pickSite(sites);
-    // Only admin keys may list sites; the readers' data and exports are theirs alone.
-    state.admin = !!sites;
+    // Readers' data, settings and keys are for admin keys alone.
+    state.admin = me.role === "admin";
     for (const el of $$("[data-admin-only]")) el.hidden = !state.admin;
-    if (!state.admin && state.view === "data") state.view = "queue";
+    if (!state.admin && ADMIN_VIEWS.includes(state.view)) state.view = "queue";
     $("#sign-in").hidden = true;
     $("#workspace").hidden = false;
     $("#session").hidden = false;
-    say(sites ? "Signed in with an admin key." : "Signed in with a moderator key.");
+    say(`Signed in with ${state.admin ? "an admin" : "a moderator"} key for ` +
+        `${me.site ? me.site : "all sites"}.`);
     show(state.view);
   }
 
+  // A key for one site starts (and stays) there; an admin key for all sites picks from the
+  // list of sites; a moderator key for all sites, which may not list them, types one.
   function pickSite(sites) {
     const stored = sessionStorage.getItem(STORE.site);
     const [select, input] = [$("#site-select"), $("#site-input")];
@@ -188,13 +199,18 @@
     if (!site || site === state.site) return;
     state.site = site;
     sessionStorage.setItem(STORE.site, site);
+    hideNewKey();
     show(state.view);
   }
 
   function signOut(message = "") {
     state.key = null;
     state.admin = false;
+    state.actor = null;
+    state.siteData = null;
     state.ticket += 1;
+    hideNewKey();
+    $("#keys").replaceChildren();
     sessionStorage.removeItem(STORE.key);
     sessionStorage.removeItem(STORE.site);
     list.replaceChildren();
@@ -218,12 +234,14 @@
       if (button.dataset.view === view) button.setAttribute("aria-current", "page");
       else button.removeAttribute("aria-current");
     }
-    for (const name of ["queue", "bans", "audit", "data"]) {
+    for (const name of VIEWS) {
       $(`#view-${name}`).hidden = name !== view;
     }
     if (view === "queue") loadQueue();
     else if (view === "bans") loadBans();
     else if (view === "data") say(`Readers' data and the export of ${state.site}.`);
+    else if (view === "settings") loadSettings();
+    else if (view === "keys") loadKeys();
     else loadAudit();
   }
 
@@ -687,6 +705,247 @@
     if (sure) await act([id], "erase");
   }
 
+
+  // --- the site's settings (admin keys) -----------------------------------------------------
+
+  const settingLabel = (name) => $(`label[for="setting-${name}"]`).textContent.trim();
+  const LINES = new Set(["banned_words", "suspect_words", "allowed_origins"]);
+
+  function storedSetting(site, name) {
+    return name === "allowed_origins" ? site.allowed_origins : site.settings[name] ?? null;
+  }
+
+  async function loadSettings() {
+    const ticket = ++state.ticket;
+    clearFieldErrors();
+    try {
+      const { sites } = await api("GET", "/sites");
+      if (ticket !== state.ticket) return;
+      const site = sites.find((candidate) => candidate.key === state.site);
+      if (!site) {
+        say(`This key cannot change the settings of ${state.site}.`, true);
+        return;
+      }
+      fillSettings(site);
+      say(`Settings of ${state.site}.`);
+    } catch (error) {
+      if (ticket === state.ticket) fail(error);
+    }
+  }
+
+  function fillSettings(site) {
+    state.siteData = site;
+    const form = $("#settings-form");
+    for (const name of SETTINGS) {
+      const stored = storedSetting(site, name);
+      const field = form.elements[name];
+      const isSet = name === "jwt_secret" ? stored === true
+        : stored !== null && !(LINES.has(name) && !stored.length);
+      if (name === "jwt_secret") field.value = "";
+      else if (LINES.has(name)) field.value = (stored || []).join("\n");
+      else field.value = stored ?? "";
+      let text = isSet ? "set for this site" : "default";
+      if (name === "jwt_secret") text = isSet ? "A secret is set." : "No secret is set.";
+      else if (name === "allowed_origins") text = isSet ? plural(stored.length, "origin") : "none";
+      $(`#setting-${name}-state`).textContent = `(${text})`;
+      const reset = $(`[data-reset="${name}"]`);
+      if (reset) reset.disabled = !isSet;
+    }
+  }
+
+  function formSetting(form, name) {
+    const field = form.elements[name];
+    if (LINES.has(name)) {
+      const lines = field.value.split("\n").map((line) => line.trim()).filter(Boolean);
+      return lines.length || name === "allowed_origins" ? lines : null;
+    }
+    const value = field.value.trim();
+    if (!value || field.tagName === "SELECT") return value || null;
+    // Whole numbers go as numbers; anything else as typed, for the API to explain.
+    return /^-?[0-9]+$/.test(value) ? Number(value) : value;
+  }
+
+  function settingsChanges(form) {
+    const settings = {};
+    const body = {};
+    for (const name of SETTINGS) {
+      const value = formSetting(form, name);
+      if (name === "jwt_secret") {
+        if (value) settings.jwt_secret = value;
+      } else if (JSON.stringify(value) !== JSON.stringify(storedSetting(state.siteData, name))) {
+        if (name === "allowed_origins") body.allowed_origins = value;
+        else settings[name] = value;
+      }
+    }
+    if (Object.keys(settings).length) body.settings = settings;
+    return Object.keys(body).length ? body : null;
+  }
+
+  async function saveSettings(form) {
+    if (!state.siteData) return;
+    const body = settingsChanges(form);
+    clearFieldErrors();
+    if (!body) {
+      say("Nothing to save: no setting was changed.");
+      return;
+    }
+    try {
+      fillSettings(await api("PATCH", `/sites/${encodeURIComponent(state.site)}`, { body }));
+      say(`Settings of ${state.site} saved.`);
+    } catch (error) {
+      if (error.status !== 422 || !showFieldErrors(error.fields)) fail(error);
+      else say(`Not saved: ${error.message}`, true);
+    }
+  }
+
+  async function resetSetting(name) {
+    clearFieldErrors();
+    try {
+      fillSettings(await api("PATCH", `/sites/${encodeURIComponent(state.site)}`,
+                             { body: { settings: { [name]: null } } }));
+      $(`#setting-${name}`).focus();
+      say(name === "jwt_secret" ? `The JWT secret of ${state.site} is cleared.`
+        : `${settingLabel(name)}: back to the service default.`);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  // 422 `fields` may nest ({"settings": {"link_limit": [...]}}, list items by index) or not.
+  function flatErrors(fields, path = []) {
+    return Object.entries(fields || {}).flatMap(([name, value]) => (Array.isArray(value)
+      ? [[[...path, ...name.split(".")], value]] : flatErrors(value, [...path, name])));
+  }
+
+  function showFieldErrors(fields) {
+    let first = null;
+    for (const [path, messages] of flatErrors(fields)) {
+      const name = path[0] === "origin" ? "allowed_origins" : path.find((p) => SETTINGS.includes(p));
+      if (!name) continue;
+      const item = path[path.indexOf(name) + 1];
+      const where = /^[0-9]+$/.test(item || "") ? `Line ${Number(item) + 1}: ` : "";
+      const error = $(`#setting-${name}-error`);
+      error.textContent = [error.textContent, `${where}${messages.join(" ")}`].filter(Boolean).join(" ");
+      $(`#setting-${name}`).setAttribute("aria-invalid", "true");
+      first ||= $(`#setting-${name}`);
+    }
+    if (first) first.focus();
+    return !!first;
+  }
+
+  function clearFieldErrors() {
+    for (const error of $$("#settings-form .field-error")) error.textContent = "";
+    for (const field of $$("#settings-form [aria-invalid]")) field.removeAttribute("aria-invalid");
+  }
+
+  // --- keys of the site (admin keys) --------------------------------------------------------
+
+  const ownKey = (id) => state.actor === `key:${id}`;
+
+  async function loadKeys() {
+    const ticket = ++state.ticket;
+    try {
+      const { keys } = await api("GET", `/sites/${encodeURIComponent(state.site)}/keys`);
+      if (ticket !== state.ticket) return false;
+      $("#keys").replaceChildren(...keys.map(keyRow));
+      say(`${plural(keys.length, "key")} for ${state.site}.`);
+      return true;
+    } catch (error) {
+      if (ticket === state.ticket) fail(error);
+      return false;
+    }
+  }
+
+  function keyRow(key) {
+    const tr = document.createElement("tr");
+    tr.dataset.id = key.id;
+    const name = key.name || "(no name)";
+    cell(tr, key.id);
+    cell(tr, ownKey(key.id) ? `${name} (this key)` : name);
+    cell(tr, key.role);
+    cell(tr, key.prefix ? `${key.prefix}…` : "–");
+    cell(tr, time(key.created_at));
+    cell(tr, key.last_used_at ? time(key.last_used_at) : "never");
+    cell(tr, key.revoked_at ? time(key.revoked_at) : "–");
+    const actions = document.createElement("div");
+    actions.className = "buttons";
+    if (!key.revoked_at) {
+      for (const [kind, label] of [["rotate", "Rotate"], ["revoke", "Revoke"]]) {
+        if (kind === "revoke" && ownKey(key.id)) continue;  // the API refuses it too
+        const button = document.createElement("button");
+        button.type = "button";
+        button.dataset.key = kind;
+        button.textContent = label;
+        button.setAttribute("aria-label", `${label} key ${key.id} (${name})`);
+        if (kind === "revoke") button.className = "danger";
+        actions.append(button);
+      }
+    }
+    cell(tr, actions);
+    return tr;
+  }
+
+  function showNewKey(made, text) {
+    $("#new-key").hidden = false;
+    $("#new-key-text").textContent = text;
+    const value = $("#new-key-value");
+    value.value = made.key;
+    value.focus();
+    value.select();
+  }
+
+  function hideNewKey() {
+    $("#new-key").hidden = true;
+    $("#new-key-value").value = "";
+  }
+
+  async function makeKey(form) {
+    const body = { name: form.elements.name.value.trim(), role: form.elements.role.value };
+    try {
+      const made = await api("POST", `/sites/${encodeURIComponent(state.site)}/keys`, { body });
+      form.reset();
+      await loadKeys();
+      showNewKey(made, `Key ${made.id} (${made.role}) made for ${state.site}.`);
+      say(`Key ${made.id} made; it is shown once, below.`);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  async function revokeKey(id) {
+    const sure = await confirmAction(`Revoke key ${id}?`,
+      "Whoever uses it is refused from now on. This cannot be undone.", "Revoke");
+    if (!sure) return;
+    try {
+      await api("DELETE", `/keys/${id}`);
+      await loadKeys();
+      say(`Key ${id} revoked.`);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  async function rotateKey(id) {
+    const sure = await confirmAction(`Rotate key ${id}?`,
+      "A new key replaces it, with the same role and name; the old one stops working now.",
+      "Rotate");
+    if (!sure) return;
+    try {
+      const made = await api("POST", `/keys/${id}/rotate`);
+      if (ownKey(id)) {
+        // This tab's own key was the one replaced: carry on with the new one.
+        state.key = made.key;
+        state.actor = `key:${made.id}`;
+        sessionStorage.setItem(STORE.key, made.key);
+      }
+      await loadKeys();
+      showNewKey(made, `Key ${id} is revoked; key ${made.id} replaces it.`);
+      say(`Key ${id} rotated; the new key is shown once, below.`);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
   // --- keyboard -----------------------------------------------------------------------------
 
   function typing(target) {
@@ -835,6 +1094,34 @@
   for (const button of $$("dialog [data-close]")) {
     button.addEventListener("click", () => button.closest("dialog").close());
   }
+  $("#settings-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    saveSettings(event.target);
+  });
+  $("#settings-form").addEventListener("reset", (event) => {
+    event.preventDefault();
+    clearFieldErrors();
+    if (state.siteData) fillSettings(state.siteData);
+    say("Changes undone.");
+  });
+  for (const button of $$("[data-reset]")) {
+    button.addEventListener("click", () => resetSetting(button.dataset.reset));
+  }
+  $("#key-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    makeKey(event.target);
+  });
+  $("#keys").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-key]");
+    if (!button) return;
+    const id = Number(button.closest("tr").dataset.id);
+    if (button.dataset.key === "rotate") rotateKey(id);
+    else revokeKey(id);
+  });
+  $("#new-key-done").addEventListener("click", () => {
+    hideNewKey();
+    $("#key-form").elements.name.focus();
+  });
   document.addEventListener("keydown", onKey);
 
   const stored = sessionStorage.getItem(STORE.key);
