@@ -223,6 +223,11 @@ class HealthOut(Schema):
     status = fields.String()
 
 
+class ReadyOut(Schema):
+    status = fields.String()
+    checked = fields.List(fields.String())
+
+
 class ErrorBody(Schema):
     code = fields.String()
     message = fields.String()

@@ -13,6 +13,8 @@ from collections.abc import Callable, Hashable
 
 from flask import Response, request
 
+from commentsvc import metrics
+
 
 class PageCache:
     def __init__(self, max_entries: int = 1024) -> None:
@@ -46,8 +48,10 @@ def serve(cache: PageCache, key: Hashable, build: Callable[[], bytes]) -> Respon
     """The page for `key`: 304 to a matching If-None-Match, else from the cache or built."""
     etag = hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest()
     if etag in request.if_none_match:
+        metrics.page_cache("not_modified")
         return Response(status=304, headers={"ETag": f'"{etag}"'})
     body = cache.get(key)
+    metrics.page_cache("miss" if body is None else "hit")
     if body is None:
         body = build()
         cache.put(key, body)
