@@ -11,8 +11,8 @@ one app to check the settings before it forks.
 
 from __future__ import annotations
 
-import functools
 import os
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,8 +37,20 @@ class Instruments:
     database_errors: Any
 
 
-@functools.cache
+_made: list[Instruments] = []
+_making = threading.Lock()
+
+
 def instruments() -> Instruments:
+    """The process's metrics, made on first use (by one thread: each name registers once)."""
+    if not _made:
+        with _making:
+            if not _made:
+                _made.append(_make())
+    return _made[0]
+
+
+def _make() -> Instruments:
     from prometheus_client import Counter, Histogram
 
     return Instruments(

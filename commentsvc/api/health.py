@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 
 from flask import current_app
-from limits.storage import Storage, storage_from_string
 from flask_smorest import Blueprint
+from limits.storage import Storage, storage_from_string
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 

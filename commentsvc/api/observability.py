@@ -44,9 +44,12 @@ def finish_request(response: Response) -> Response:
     if "request_id" not in g:  # an answer made before our first hook ran
         start_request()
     response.headers[REQUEST_ID_HEADER] = g.request_id
-    metrics.request_done(request.method, route, status, seconds)
-    if status == 429:
-        metrics.rate_limited(_breached_scope())
+    try:
+        metrics.request_done(request.method, route, status, seconds)
+        if status == 429:
+            metrics.rate_limited(_breached_scope())
+    except Exception:  # counting must never turn an answer into a 500
+        request_log.exception("could not count the request")
     request_log.info("%s %s %s %.1fms", request.method, route, status, seconds * 1000,
                      extra={"fields": {"method": request.method, "route": route,
                                        "status": status,
