@@ -153,3 +153,13 @@ def test_text_lines_say_the_request_once(make_app, capsys):
     [line] = [x for x in capsys.readouterr().err.splitlines() if "commentsvc.request" in x]
     assert line.endswith(f"INFO commentsvc.request: GET /healthz 200 {line.split()[-2]} "
                          f"request_id={request_id}")
+
+
+def test_a_page_on_another_origin_may_send_and_read_the_request_id(client):
+    response = client.get("/api/v1/comments?site=default&article=news-42",
+                          headers={"Origin": "https://blog.example"})
+    assert "X-Request-ID" in response.headers["Access-Control-Expose-Headers"]
+    preflight = client.options("/api/v1/comments", headers={
+        "Origin": "https://blog.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type, x-request-id"})
+    assert "X-Request-ID" in preflight.headers["Access-Control-Allow-Headers"]
