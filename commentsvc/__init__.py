@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from commentsvc.api import observability
 from commentsvc.api.hooks import add_ratelimit_headers
 from commentsvc.api.inputs import register_input_checks
 from commentsvc.api.page_cache import PageCache
@@ -56,6 +57,7 @@ def _openapi_settings() -> dict[str, Any]:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    observability.init_app(app)
     # Batch mode lets later revisions ALTER tables on SQLite too.
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
                      compare_type=True)

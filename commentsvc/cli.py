@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -25,15 +24,7 @@ from commentsvc.privacy_commands import register_privacy_commands
 from commentsvc.sites import create_site, get_site
 from commentsvc.web.demo import seed_demo_command
 
-# gunicorn's access log without %(h)s or X-Forwarded-For: the service keeps no raw client IPs.
-ACCESS_LOG = '%(t)s "%(r)s" %(s)s %(b)s %(L)ss "%(f)s" "%(a)s"'
-ACCESS_LOG_WITH_IPS = '%(h)s "%({x-forwarded-for}i)s" ' + ACCESS_LOG
-# gunicorn also names the client in its "Invalid request from ip=...: why" warnings.
-CLIENT_IP_IN_WARNING = re.compile(r" from ip=\S*?(?=: )")
-# gunicorn's largest request line: room for a thread URL whose 512-character article key is
-# all four-byte characters (512 * 12 bytes percent-encoded) plus the rest of the query.
-REQUEST_LINE_BYTES = 8190
-HEADER_FIELD_BYTES = 8190
+GUNICORN_CONFIG = "commentsvc.gunicorn_conf"
 
 
 def schema_problem() -> str | None:
@@ -113,56 +104,51 @@ def create_key_command(site_key: str | None, all_sites: bool, role: str, name: s
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", envvar="HOST", show_default=True)
-@click.option("--port", default=8000, type=int, envvar="PORT", show_default=True)
-@click.option("--workers", default=1, type=click.IntRange(1, 64), envvar="WEB_CONCURRENCY",
-              show_default=True)
-@click.option("--threads", default=4, type=click.IntRange(1, 64), show_default=True)
-@click.option("--graceful-timeout", default=30, type=click.IntRange(1, 600), show_default=True,
-              help="Seconds requests in flight get to finish on SIGTERM before workers stop.")
-def serve_command(host: str, port: int, workers: int, threads: int,
-                  graceful_timeout: int) -> None:
-    """Serve the API and pages with gunicorn."""
+@click.option("--host", envvar="HOST", help="Address to listen on  [default: 127.0.0.1]")
+@click.option("--port", type=int, envvar="PORT", help="[default: 8000]")
+@click.option("--workers", type=click.IntRange(1, 64), envvar="WEB_CONCURRENCY",
+              help="gunicorn worker processes  [default: 1]")
+@click.option("--threads", type=click.IntRange(1, 64), help="[default: 4]")
+@click.option("--graceful-timeout", type=click.IntRange(1, 600),
+              help="Seconds requests in flight get to finish on SIGTERM before workers stop "
+                   "[default: 30].")
+def serve_command(host: str | None, port: int | None, workers: int | None,
+                  threads: int | None, graceful_timeout: int | None) -> None:
+    """Serve the API and pages with gunicorn (settings: commentsvc/gunicorn_conf.py)."""
+    import importlib
+
     from gunicorn.app.base import BaseApplication
+
+    from commentsvc.gunicorn_conf import shared_limits_problem
 
     # Fail here, in one line, rather than in every worker with a traceback.
     checked = create_app()
     with checked.app_context():
         require_schema()
         db.engine.dispose()  # workers open their own connections
-    options = {
-        "bind": f"{host}:{port}", "workers": workers, "threads": threads,
-        "graceful_timeout": graceful_timeout,
-        "accesslog": "-",
-        "access_log_format": (ACCESS_LOG_WITH_IPS if checked.config["COMMENTSVC_ACCESS_LOG_IPS"]
-                              else ACCESS_LOG),
-        "limit_request_line": REQUEST_LINE_BYTES,
-        "limit_request_field_size": HEADER_FIELD_BYTES,
-    }
-    if not checked.config["COMMENTSVC_ACCESS_LOG_IPS"]:
-        options["logger_class"] = logger_without_ips()
+    defaults = vars(importlib.import_module(GUNICORN_CONFIG))
+    given = {"workers": workers, "threads": threads, "graceful_timeout": graceful_timeout}
+    options = {name: value for name, value in given.items() if value is not None}
+    if host is not None or port is not None:
+        default_host, _, default_port = defaults["bind"].rpartition(":")
+        options["bind"] = f"{host or default_host}:{port or default_port}"
+
+    # gunicorn_conf's on_starting says the same, but only after gunicorn's first log lines.
+    problem = shared_limits_problem(checked.config, options.get("workers", defaults["workers"]))
+    if problem:
+        raise ConfigError(problem)
 
     class Server(BaseApplication):
         def load_config(self) -> None:
-            for key, value in options.items():
-                self.cfg.set(key, value)
+            for name, value in {**defaults, **options}.items():
+                if name in self.cfg.settings and value is not None:
+                    self.cfg.set(name, value)
 
         def load(self) -> Flask:
             return create_app()
 
-    click.echo(f"commentsvc on http://{host}:{port}/")
+    click.echo(f"commentsvc on http://{options.get('bind', defaults['bind'])}/")
     Server().run()
-
-
-def logger_without_ips() -> type:
-    """gunicorn's logger, minus the client IP in its warnings about malformed requests."""
-    from gunicorn.glogging import Logger
-
-    class LoggerWithoutIPs(Logger):
-        def warning(self, msg: object, *args: Any, **kwargs: Any) -> None:
-            super().warning(CLIENT_IP_IN_WARNING.sub("", str(msg)), *args, **kwargs)
-
-    return LoggerWithoutIPs
 
 
 def register_commands(group: Any) -> None:

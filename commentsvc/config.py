@@ -23,6 +23,8 @@ MIN_SECRET_LENGTH = 32
 MODES = ("development", "production")
 DATABASE_BACKENDS = ("sqlite", "postgresql")
 STORAGE_SCHEMES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
+LOG_FORMATS = ("text", "json")
+METRICS_MODES = ("off", "token", "bind")
 KIB = 1024
 MIB = 1024 * KIB
 
@@ -112,6 +114,30 @@ def text(raw: str) -> str:
     return raw
 
 
+def bearer_secret(raw: str) -> str:
+    # Characters a bearer token may carry (RFC 6750), and long enough not to be guessed.
+    value = raw.strip()
+    if value and not (re.fullmatch(r"[A-Za-z0-9._~+/=-]+", value)
+                      and MIN_SECRET_LENGTH <= len(value) <= 256):
+        raise Invalid(f"empty or {MIN_SECRET_LENGTH} to 256 letters, digits or ._~+/=-")
+    return value
+
+
+def host_port(raw: str) -> str:
+    """HOST:PORT for a listening socket: an IPv4 address or name, or [IPv6], and 1-65535."""
+    host, port = split_host_port(raw)
+    if not host or not 1 <= port <= 65535:
+        raise Invalid("HOST:PORT such as 127.0.0.1:9100 (an IPv6 host in brackets)")
+    return raw.strip()
+
+
+def split_host_port(raw: str) -> tuple[str, int]:
+    match = re.fullmatch(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})", raw.strip())
+    if not match:
+        return "", 0
+    return match[1].strip("[]"), int(match[2])
+
+
 # --- the table ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -193,6 +219,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("COMMENTSVC_ACCESS_LOG_IPS", "COMMENTSVC_ACCESS_LOG_IPS", "false", flag,
             "`true` puts client IPs (and `X-Forwarded-For`) back into `commentsvc serve`'s "
             "access log; by default it keeps none"),
+    Setting("COMMENTSVC_LOG_FORMAT", "COMMENTSVC_LOG_FORMAT", "text", one_of(*LOG_FORMATS),
+            "`text` or `json`: the app's log lines (one per request, one per moderation action "
+            "or rule decision) on stderr; never a raw IP, e-mail or token",
+            default_in_production="json"),
+    Setting("COMMENTSVC_METRICS", "COMMENTSVC_METRICS", "off", one_of(*METRICS_MODES),
+            "Prometheus metrics: `off` (`/metrics` is 404), `token` (`GET /metrics` with "
+            "`Authorization: Bearer $COMMENTSVC_METRICS_TOKEN`) or `bind` (served only on "
+            "`COMMENTSVC_METRICS_BIND` by `commentsvc serve`, not on the public port)"),
+    Setting("COMMENTSVC_METRICS_TOKEN", "COMMENTSVC_METRICS_TOKEN", "", bearer_secret,
+            f"the scraper's bearer token when `COMMENTSVC_METRICS=token`; {MIN_SECRET_LENGTH}-256 "
+            "characters", secret=True),
+    Setting("COMMENTSVC_METRICS_BIND", "COMMENTSVC_METRICS_BIND", "127.0.0.1:9100", host_port,
+            "where `COMMENTSVC_METRICS=bind` serves metrics (HOST:PORT, `[::1]:9100` for IPv6); "
+            "keep it off the public network"),
 )
 
 
@@ -235,6 +275,17 @@ def check_settings(config: Mapping[str, Any]) -> None:
                 raise _problem(setting, value, str(exc)) from None
     if mode == "production":
         _check_production_secret(config.get("SECRET_KEY") or "")
+    _check_metrics(config)
+
+
+def _check_metrics(config: Mapping[str, Any]) -> None:
+    metrics = config.get("COMMENTSVC_METRICS", "off")
+    if metrics not in METRICS_MODES:
+        raise ConfigError(f"COMMENTSVC_METRICS must be 'off', 'token' or 'bind', not {metrics!r}")
+    if metrics == "token" and not config.get("COMMENTSVC_METRICS_TOKEN"):
+        raise ConfigError("COMMENTSVC_METRICS_TOKEN must be set when COMMENTSVC_METRICS=token; "
+                          "make one with: python3 -c 'import secrets; "
+                          "print(secrets.token_urlsafe(48))'")
 
 
 def _check_production_secret(secret: str) -> None:

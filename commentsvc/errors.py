@@ -131,8 +131,12 @@ def handle_domain_error(error: DomainError) -> tuple[Response, int]:
 
 
 def handle_database_down(error: DBAPIError) -> tuple[Response, int]:
+    from commentsvc import metrics
+
     if isinstance(error, OperationalError) or error.connection_invalidated:
+        metrics.database_error("unavailable")
         return envelope(503, "database_unavailable", "the database cannot be reached; try again")
+    metrics.database_error("other")
     return handle_unexpected(error)
 
 

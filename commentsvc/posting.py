@@ -9,7 +9,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from commentsvc import audit, bans, counters, render, rules
+from commentsvc import audit, bans, counters, events, render, rules
 from commentsvc.errors import Forbidden, Invalid, NotFound, ThreadClosed, Unauthorized
 from commentsvc.identity import (
     Reader,
@@ -106,8 +106,12 @@ def create(session: Session, config: ServiceConfig, reader: Reader, new: NewComm
     session.add(comment)
     counters.status_changed(session, comment, None, now)
     if decision.action != "allow":
+        # Announced below as the post's decision, not a second time as an audit entry.
         audit.record(session, site_id=site.id, actor=audit.RULES_ACTOR, action=decision.action,
-                     comment=comment, reason=decision.reason, after=comment.status, now=now)
+                     comment=comment, reason=decision.reason, after=comment.status, now=now,
+                     announce=False)
+    events.note(session, events.PostDecided(site.id, comment.id, decision.action,
+                                            decision.reason))
     session.commit()
     if decision.action == "reject":
         raise Rejected(decision.reason)

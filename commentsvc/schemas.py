@@ -255,3 +255,8 @@ class CountsOut(Schema):
 class HealthOut(Schema):
     status = fields.String()
 
+
+
+class ReadyOut(Schema):
+    status = fields.String()
+    checked = fields.List(fields.String())

@@ -13,9 +13,9 @@ from commentsvc.extensions import db
 from commentsvc.sites import origin_allowed
 
 API_PREFIX = "/api/v1/"
-ALLOWED_HEADERS = "Authorization, Content-Type, X-Reader-Token"
+ALLOWED_HEADERS = "Authorization, Content-Type, X-Reader-Token, X-Request-ID"
 EXPOSED_HEADERS = (
-    "Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, "
+    "Retry-After, X-Request-ID, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, "
     "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
 )
 

@@ -13,6 +13,8 @@ from collections.abc import Callable, Hashable
 
 from flask import Response, current_app, request
 
+from commentsvc import metrics
+
 
 class PageCache:
     def __init__(self, max_entries: int = 1024) -> None:
@@ -73,8 +75,10 @@ def serve(cache: PageCache, key: Hashable, build: Callable[[], bytes]) -> Respon
     etag = etag_of(key)
     unchanged = not_modified(etag)
     if unchanged is not None:
+        metrics.page_cache("not_modified")
         return unchanged
     body = cache.get(key)
+    metrics.page_cache("miss" if body is None else "hit")
     if body is None:
         body = build()
         cache.put(key, body)

@@ -1,0 +1,102 @@
+"""Request ids, one log line and one set of metrics per request, and `GET /metrics`."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from flask import Blueprint, Flask, Response, abort, current_app, g, request
+
+from commentsvc import logs, metrics
+from commentsvc.api.requests import bearer_token
+from commentsvc.errors import Unauthorized
+from commentsvc.extensions import limiter
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# Short and plain, so that a client cannot write a line of its own into the log.
+REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+STARTED = "commentsvc.started"
+UNMATCHED = "unmatched"  # one label for every path no route knows: cardinality stays bounded
+
+request_log = logging.getLogger(f"{logs.ROOT}.request")
+bp = Blueprint("metrics", __name__)
+
+
+def request_id() -> str:
+    """The caller's X-Request-ID when it is well formed, else a new one."""
+    incoming = request.headers.get(REQUEST_ID_HEADER, "").strip()
+    return incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+
+
+def start_request() -> None:
+    g.request_id = request_id()
+
+
+def finish_request(response: Response) -> Response:
+    route = request.url_rule.rule if request.url_rule else UNMATCHED
+    started = request.environ.get(STARTED)
+    seconds = time.perf_counter() - started if started else 0.0
+    status = response.status_code
+    if "request_id" not in g:  # an answer made before our first hook ran
+        start_request()
+    response.headers[REQUEST_ID_HEADER] = g.request_id
+    try:
+        metrics.request_done(request.method, route, status, seconds)
+        if status == 429:
+            metrics.rate_limited(_breached_scope())
+    except Exception:  # counting must never turn an answer into a 500
+        request_log.exception("could not count the request")
+    request_log.info("%s %s %s %.1fms", request.method, route, status, seconds * 1000,
+                     extra={"fields": {"method": request.method, "route": route,
+                                       "status": status,
+                                       "duration_ms": round(seconds * 1000, 2)},
+                            "fields_in_message": True})
+    return response
+
+
+def _breached_scope() -> str:
+    # A shared limit's arguments end with its scope (post-reader, read, admin, ...).
+    breached = limiter.current_limit
+    if breached is None or not breached.request_args:
+        return "unknown"
+    return str(breached.request_args[-1])
+
+
+class TimedApp:
+    """WSGI wrapper noting when a request arrived, before any Flask hook can refuse it."""
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        environ[STARTED] = time.perf_counter()
+        return self.wsgi_app(environ, start_response)
+
+
+@bp.get("/metrics")
+def scrape() -> Response:
+    """Prometheus text format; 404 unless COMMENTSVC_METRICS=token and the token matches."""
+    config = current_app.config
+    if config["COMMENTSVC_METRICS"] != "token":  # bind mode serves them on its own port
+        abort(404)  # as for any path that does not exist
+    given = (bearer_token() or "").encode()
+    if not hmac.compare_digest(given, config["COMMENTSVC_METRICS_TOKEN"].encode()):
+        raise Unauthorized("send 'Authorization: Bearer <COMMENTSVC_METRICS_TOKEN>'",
+                           code="metrics_token_invalid")
+    body, content_type = metrics.exposition()
+    return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
+
+
+def init_app(app: Flask) -> None:
+    """Before the limiter's hooks, so that its refusals are timed, logged and counted too."""
+    logs.configure(app.config["COMMENTSVC_LOG_FORMAT"])
+    metrics.listen()
+    app.wsgi_app = TimedApp(app.wsgi_app)  # type: ignore[method-assign]
+    app.before_request(start_request)
+    # after_request hooks run last-registered first: this one sees the final answer.
+    app.after_request(finish_request)
+    app.register_blueprint(bp)

@@ -1,0 +1,129 @@
+"""Prometheus metrics, correct across several gunicorn workers.
+
+Under `commentsvc serve` with COMMENTSVC_METRICS on, gunicorn_conf gives each server start a
+fresh PROMETHEUS_MULTIPROC_DIR: every worker writes its samples there and a scrape of any
+worker (or of the master's COMMENTSVC_METRICS_BIND listener) adds them all up.
+
+prometheus_client picks its storage (memory or those files) when it is first imported, so it is
+imported lazily, in the worker, never while the app is merely being built: the master builds
+one app to check the settings before it forks.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from commentsvc import events
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# Seconds; most answers take milliseconds, a cold thread page on a slow disk a second or more.
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+# The outbox's backlog (rows not yet sent) and the age of its oldest row belong here once there
+# is an outbox: as a collector that asks the database at scrape time, not as a gauge each
+# worker sets (in multiprocess mode workers' gauges would have to be summed or maxed).
+
+
+@dataclass(frozen=True)
+class Instruments:
+    requests: Any
+    latency: Any
+    posts: Any
+    rate_limited: Any
+    page_cache: Any
+    database_errors: Any
+
+
+_made: list[Instruments] = []
+_making = threading.Lock()
+
+
+def instruments() -> Instruments:
+    """The process's metrics, made on first use (by one thread: each name registers once)."""
+    if not _made:
+        with _making:
+            if not _made:
+                _made.append(_make())
+    return _made[0]
+
+
+def _make() -> Instruments:
+    from prometheus_client import Counter, Histogram
+
+    return Instruments(
+        requests=Counter("commentsvc_http_requests", "HTTP requests answered, by route "
+                         "(the URL rule, not the path) and status", ["method", "route", "status"]),
+        latency=Histogram("commentsvc_http_request_duration_seconds", "Time to answer, by "
+                          "route and status", ["method", "route", "status"],
+                          buckets=LATENCY_BUCKETS),
+        posts=Counter("commentsvc_posts", "New comments by the rules' decision "
+                      "(allow, hold, reject, spam)", ["decision"]),
+        rate_limited=Counter("commentsvc_rate_limited", "Requests refused with 429, by limit "
+                             "scope", ["scope"]),
+        page_cache=Counter("commentsvc_page_cache", "Thread pages served from the page cache "
+                           "(hit), built (miss) or answered 304 (not_modified)", ["result"]),
+        database_errors=Counter("commentsvc_database_errors", "Requests that failed on the "
+                                "database: unavailable (answered 503) or other (500)",
+                                ["kind"]),
+    )
+
+
+def request_done(method: str, route: str, status: int, seconds: float) -> None:
+    found = instruments()
+    found.requests.labels(method, route, str(status)).inc()
+    found.latency.labels(method, route, str(status)).observe(seconds)
+
+
+def rate_limited(scope: str) -> None:
+    instruments().rate_limited.labels(scope).inc()
+
+
+def page_cache(result: str) -> None:
+    instruments().page_cache.labels(result).inc()
+
+
+def database_error(kind: str) -> None:
+    instruments().database_errors.labels(kind).inc()
+
+
+def count_event(event: events.Event) -> None:
+    if isinstance(event, events.PostDecided):
+        instruments().posts.labels(event.decision).inc()
+
+
+def listen() -> None:
+    events.listen(count_event)
+
+
+def exposition() -> tuple[bytes, str]:
+    """The text a scraper reads, summed over every worker when there are several."""
+    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+    instruments()
+    return generate_latest(registry()) if multiprocess() else generate_latest(REGISTRY), \
+        CONTENT_TYPE_LATEST
+
+
+def multiprocess() -> bool:
+    return bool(os.environ.get(MULTIPROC_ENV))
+
+
+def registry() -> Any:
+    """A registry that reads every worker's samples from PROMETHEUS_MULTIPROC_DIR."""
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    collecting = CollectorRegistry()
+    MultiProcessCollector(collecting)
+    return collecting
+
+
+def worker_exited(pid: int) -> None:
+    """Drop a dead worker's live samples (gunicorn's child_exit hook); its counts stay."""
+    if multiprocess():
+        from prometheus_client import multiprocess as multiproc
+
+        multiproc.mark_process_dead(pid)
