@@ -269,7 +269,7 @@ def list_keys() -> dict:
     return {"keys": keys.listed(db.session, moderator())}
 
 
-@blp.route("/keys/<int:key_id>", methods=["DELETE"])
+@blp.route("/keys/<id:key_id>", methods=["DELETE"])
 @blp.response(204)
 @admin_only
 def revoke_key(key_id: int) -> None:
@@ -279,7 +279,7 @@ def revoke_key(key_id: int) -> None:
     db.session.commit()
 
 
-@blp.route("/keys/<int:key_id>/rotate", methods=["POST"])
+@blp.route("/keys/<id:key_id>/rotate", methods=["POST"])
 @blp.response(201, NewKeyOut)
 @admin_only
 def rotate_key(key_id: int) -> ApiKey:

@@ -34,7 +34,11 @@ _EDITED_WITH_TOKEN = {("patch", "/api/v1/comments/{comment_id}"),
 _CONFLICTS = {("post", "/api/v1/comments"),  # thread closed
               ("post", "/api/v1/comments/{comment_id}/vote"),  # a concurrent vote
               ("post", "/api/v1/comments/{comment_id}/flag"),  # reported already
-              ("post", "/api/v1/admin/sites")}  # the key exists
+              ("post", "/api/v1/admin/sites"),  # the key exists
+              ("post", "/api/v1/admin/comments/{comment_id}/moderate"),  # too many pinned
+              ("post", "/api/v1/admin/comments/moderate"),
+              ("delete", "/api/v1/admin/keys/{key_id}"),  # a key revoking itself
+              ("post", "/api/v1/admin/keys/{key_id}/rotate")}  # a revoked key
 
 
 def error_statuses(method: str, path: str, operation: dict[str, Any]) -> set[int]:
