@@ -135,7 +135,10 @@ def handle_database_down(error: DBAPIError) -> tuple[Response, int]:
 
     if isinstance(error, OperationalError) or error.connection_invalidated:
         metrics.database_error("unavailable")
-        return envelope(503, "database_unavailable", "the database cannot be reached; try again")
+        response, status = envelope(503, "database_unavailable",
+                                    "the database cannot be reached; try again in a few seconds")
+        response.headers["Retry-After"] = "5"
+        return response, status
     metrics.database_error("other")
     return handle_unexpected(error)
 

@@ -91,3 +91,4 @@ def test_a_lost_database_is_503(tmp_path):
     client = app.test_client()
     response = client.get("/api/v1/comments", query_string=THREAD)
     assert_envelope(response, 503, "database_unavailable")
+    assert response.headers["Retry-After"] == "5"  # as the OpenAPI document says

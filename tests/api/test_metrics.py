@@ -58,7 +58,7 @@ def test_requests_are_counted_by_route_not_by_path(scraped):
     for comment_id in (101, 102, 103):
         assert client.get(f"/api/v1/comments/{comment_id}").status_code == 404
     after = scrape()
-    route = "/api/v1/comments/<int:comment_id>"
+    route = "/api/v1/comments/<id:comment_id>"
     labels = {"method": "GET", "route": route, "status": "404"}
     name = "commentsvc_http_requests_total"
     assert sample(after, name, **labels) - sample(before, name, **labels) == 3

@@ -40,7 +40,7 @@ def test_each_request_is_one_json_line_with_route_status_duration_and_id(logged)
     response = client.get("/api/v1/comments/12345")
     [line] = request_lines(lines())
     assert line["method"] == "GET"
-    assert line["route"] == "/api/v1/comments/<int:comment_id>"
+    assert line["route"] == "/api/v1/comments/<id:comment_id>"
     assert line["status"] == 404
     assert line["duration_ms"] >= 0
     assert line["request_id"] == response.headers["X-Request-ID"]

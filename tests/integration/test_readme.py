@@ -32,6 +32,8 @@ NOT_RUN = {
     "make run": "serves in the foreground until stopped; its steps (db upgrade, seed-demo, "
                 "serve) run here one by one",
     "make test": "is the suite this test is part of",
+    "COMMENTSVC_FUZZ_EXAMPLES=500": "the long fuzz run takes minutes; the suite runs the same "
+                                    "file with fewer examples per operation",
     ".venv/bin/commentsvc serve": "a server is already running: this test's own "
                                   "`commentsvc serve` on a free port",
 }
@@ -94,6 +96,8 @@ def test_every_readme_shell_command_runs_as_written_against_a_fresh_server(tmp_p
     venv = Path(sys.executable).parent.parent
     assert (venv / "bin" / "commentsvc").exists(), "run the suite from the project's .venv"
     (tmp_path / ".venv").symlink_to(venv)
+    # The README's commands run from a checkout: its examples import the fixture files.
+    (tmp_path / "tests").symlink_to(ROOT / "tests")
     env = {name: value for name, value in os.environ.items()
            if not name.startswith("COMMENTSVC_")}
     env.update(COMMENTSVC_DATABASE_URL=f"sqlite:///{tmp_path / 'readme.db'}",
