@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from commentsvc import events
 from commentsvc.models import APPROVED, Article, Comment, Flag, Vote
 
 _RAW = {"synchronize_session": False}
@@ -26,7 +27,9 @@ def thread_changed(session: Session, article_id: int) -> None:
 
 def status_changed(session: Session, comment: Comment, old_status: str | None,
                    now: datetime | None = None) -> None:
-    """Call after comment.status was set (old_status None for a new comment)."""
+    """Call after comment.status was set (old_status None for a new comment).
+
+    Every status change passes through here, so this is also where it is announced."""
     session.flush()
     # Another transition in this transaction may have changed it behind the ORM's back.
     session.refresh(comment, ["reply_count"])
@@ -42,6 +45,8 @@ def status_changed(session: Session, comment: Comment, old_status: str | None,
     if was_visible != comment.is_visible and comment.parent_id is not None:
         _reply_visibility_changed(session, comment.root_id, comment.parent_id,
                                   1 if comment.is_visible else -1)
+    events.comment_changed(session, comment, "created" if old_status is None else "status",
+                           old_status)
 
 
 def _reply_visibility_changed(session: Session, root_id: int | None, parent_id: int | None,

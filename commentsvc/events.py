@@ -3,6 +3,10 @@
 The domain notes an event on its session; listeners (the log and the metrics, wired by the
 HTTP layer) hear it after the transaction commits and never if it rolls back, so a log line
 or a counter never describes a write that did not happen. The domain imports nothing of them.
+
+Listeners that must write something in the same transaction (an outbox row for an e-mail or a
+webhook) listen in the transaction instead: they hear the event when it is noted, with the
+session, and what they add commits or rolls back with the write that caused it.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
@@ -39,9 +44,27 @@ class Audited:
     actor: str  # "key:3", "rules", ...: never a person's name, address or token
 
 
-Event = PostDecided | Audited
+@dataclass(frozen=True)
+class CommentChanged:
+    """A comment readers may see differently now.
+
+    change is "created" (status: what the rules decided), "status" (a moderator, its author,
+    a report threshold or an erasure moved it from `before` to `status`), "edited", "flagged"
+    (a reader reported it) or "pinned" (pinned or unpinned: the thread's order changed).
+    """
+
+    article_id: int
+    comment_id: int
+    change: str
+    status: str
+    before: str | None = None
+
+
+Event = PostDecided | Audited | CommentChanged
 Listener = Callable[[Event], None]
+TransactionListener = Callable[[Session, Event], None]
 _listeners: list[Listener] = []
+_in_transaction: list[TransactionListener] = []
 
 
 def listen(listener: Listener) -> None:
@@ -50,9 +73,23 @@ def listen(listener: Listener) -> None:
         _listeners.append(listener)
 
 
+def listen_in_transaction(listener: TransactionListener) -> None:
+    """Hear every event as it is noted, inside its transaction; a failure fails the write."""
+    if listener not in _in_transaction:
+        _in_transaction.append(listener)
+
+
 def note(session: Session, event: Event) -> None:
-    """Announce `event` when the session's transaction commits."""
+    """Tell the in-transaction listeners now; announce `event` when the transaction commits."""
+    for listener in _in_transaction:
+        listener(session, event)
     session.info.setdefault(_PENDING, []).append(event)
+
+
+def comment_changed(session: Session, comment: Any, change: str,
+                    before: str | None = None) -> None:
+    """Note a CommentChanged for `comment` (flushed: it has its id)."""
+    note(session, CommentChanged(comment.article_id, comment.id, change, comment.status, before))
 
 
 @sa_event.listens_for(Session, "after_commit")

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from commentsvc import audit, counters, privacy
+from commentsvc import audit, counters, events, privacy
 from commentsvc.errors import Conflict, Forbidden, Invalid, NotFound
 from commentsvc.identity import email_hash, keyed_hash
 from commentsvc.models import (
@@ -82,6 +82,7 @@ def _apply(session: Session, comment: Comment, site_id: int, action: str, reason
             _ensure_room_for_a_pin(session, comment.article_id)
         comment.pinned = PIN_ACTIONS[action]
         counters.thread_changed(session, comment.article_id)
+        events.comment_changed(session, comment, "pinned")
     elif action == ERASE:
         privacy.erase_comment(session, comment, now)
     else:

@@ -145,6 +145,7 @@ def edit(session: Session, config: ServiceConfig, comment_id: int, bearer: str |
     now = config.now()
     comment.body_source, comment.body_html, comment.edited_at = body, html, now
     counters.thread_changed(session, comment.article_id)
+    events.comment_changed(session, comment, "edited")
     if decision.action == "hold" and comment.status == APPROVED:
         comment.status, comment.moderation_reason = PENDING, decision.reason
         counters.status_changed(session, comment, APPROVED, now)

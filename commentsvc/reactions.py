@@ -8,7 +8,7 @@ from sqlalchemy import case, distinct, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from commentsvc import counters, moderation
+from commentsvc import counters, events, moderation
 from commentsvc.errors import Conflict, Forbidden, NotFound, Unauthorized
 from commentsvc.identity import Reader
 from commentsvc.models import APPROVED, Article, Comment, Flag, Site, Vote
@@ -98,6 +98,7 @@ def flag(session: Session, config: ServiceConfig, reader: Reader, comment_id: in
                     execution_options={"synchronize_session": False})
     session.flush()
     session.refresh(comment, ["flag_count"])
+    events.comment_changed(session, comment, "flagged")
     article = session.get(Article, comment.article_id)
     threshold = SiteSettings.of(article.site, config).flag_threshold
     if _distinct_reporters(session, comment.id) >= threshold:
