@@ -83,12 +83,13 @@ def sanitize_html(html: str) -> str:
     Cleaned until nothing changes: the HTML parser can build trees its own serialisation does
     not round-trip (an <a> left open inside <select> becomes nested anchors, which a second parse
     un-nests), and the stored HTML must read the same to every later parser."""
-    cleaned = _clean_once(_SURROGATES.sub("\ufffd", html))
+    previous = _SURROGATES.sub("\ufffd", html)
+    cleaned = _clean_once(previous)
+    # Input that comes out unchanged is already a fixpoint: no second pass to prove it.
     for _ in range(3):
-        again = _clean_once(cleaned)
-        if again == cleaned:
+        if cleaned == previous:
             break
-        cleaned = again
+        previous, cleaned = cleaned, _clean_once(cleaned)
     return cleaned
 
 
