@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -52,10 +53,14 @@ def writers(scratch: Path) -> set[str]:
 
 
 def hit_both_workers(port: int, scratch: Path) -> int:
-    """Send batches of parallel requests until both workers have served some; how many."""
+    """Send batches of parallel requests until both workers have served some; how many.
+
+    Bounded by time, not by batches: on a busy machine the second worker may still be
+    importing the app while the first serves hundreds of requests."""
     sent = 0
+    deadline = time.monotonic() + 30
     with ThreadPoolExecutor(max_workers=8) as pool:
-        for _ in range(10):
+        while time.monotonic() < deadline:
             statuses = list(pool.map(lambda _: get(port, "/healthz")[0], range(BATCH)))
             assert statuses == [200] * BATCH
             sent += BATCH
