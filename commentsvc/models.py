@@ -251,3 +251,11 @@ class AuditEntry(db.Model):
     after_status: Mapped[str | None] = mapped_column(String(16))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+# The e-mail tables live beside the code that uses them.
+from commentsvc.notify.models import (  # noqa: E402, F401
+    MailSubscription,
+    ModerationLink,
+    ReplyNotice,
+    ReplyWatch,
+)
