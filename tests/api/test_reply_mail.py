@@ -232,3 +232,19 @@ def test_addresses_are_stored_sealed_and_forgotten_on_unsubscribe(client, app, o
     with app.app_context():
         [row] = db.session.scalars(select(MailSubscription)).all()
         assert row.address_sealed == "" and row.unsubscribed_at is not None
+
+
+def test_erasing_a_reader_stops_their_reply_e_mails(client, app, outbox, inbox, keys):
+    from sqlalchemy import select
+
+    from commentsvc.extensions import db
+    from commentsvc.notify.models import MailSubscription
+    from tests.api.admin_support import bearer
+
+    subscribe(client)
+    confirm(client, app, outbox, inbox)
+    erased = client.post("/api/v1/admin/readers/erase",
+                         json={"site": "default", "email": ADA}, headers=bearer(keys.admin))
+    assert erased.status_code == 200, erased.json
+    with app.app_context():
+        assert db.session.scalars(select(MailSubscription)).all() == []
