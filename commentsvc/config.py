@@ -26,6 +26,7 @@ STORAGE_SCHEMES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel", 
 LOG_FORMATS = ("text", "json")
 METRICS_MODES = ("off", "token", "bind")
 SMTP_TLS_MODES = ("starttls", "ssl", "none")
+WORKER_MODES = ("auto", "thread", "off")
 KIB = 1024
 MIB = 1024 * KIB
 
@@ -246,6 +247,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("COMMENTSVC_METRICS_TOKEN", "COMMENTSVC_METRICS_TOKEN", "", bearer_secret,
             f"the scraper's bearer token when `COMMENTSVC_METRICS=token`; {MIN_SECRET_LENGTH}-256 "
             "characters", secret=True),
+    Setting("COMMENTSVC_WORKER", "COMMENTSVC_WORKER", "auto", one_of(*WORKER_MODES),
+            "who sends the outbox (e-mails, webhooks): `auto` (a thread inside `commentsvc "
+            "serve` on SQLite; on PostgreSQL run `commentsvc worker`), `thread` (always the "
+            "thread, as well as any `commentsvc worker`) or `off` (only `commentsvc worker`)"),
+    Setting("COMMENTSVC_WORKER_POLL_SECONDS", "COMMENTSVC_WORKER_POLL_SECONDS", "2",
+            whole(1, 3600), "how often a worker looks for due outbox messages (1-3600 seconds)"),
     Setting("COMMENTSVC_METRICS_BIND", "COMMENTSVC_METRICS_BIND", "127.0.0.1:9100", host_port,
             "where `COMMENTSVC_METRICS=bind` serves metrics (HOST:PORT, `[::1]:9100` for IPv6); "
             "keep it off the public network"),

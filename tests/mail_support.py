@@ -70,34 +70,15 @@ def path_of(url: str) -> str:
     return "/" + url.split("/", 3)[3]
 
 
-# --- until the outbox is merged: a stand-in that keeps enqueued e-mails in a list -----------
-class FakeOutbox:
-    def __init__(self) -> None:
-        self.rows: list[tuple[str, dict, Any]] = []
+# --- the outbox, run the way the worker runs it --------------------------------------------
+class Outbox:
+    def run(self, app: Any) -> Any:
+        """Deliver every message due now (by the app's clock), as `commentsvc worker --once`."""
+        from commentsvc import worker
 
-    def enqueue(self, session: Any, kind: str, payload: dict, available_at: Any = None) -> None:
-        self.rows.append((kind, payload, available_at))
-
-    def run(self, app: Any) -> int:
-        from commentsvc.extensions import db
-        from commentsvc.notify import queue
-
-        sent = 0
-        with app.app_context():
-            now = app.extensions["commentsvc"].now()
-            due = [r for r in self.rows if r[2] is None or r[2] <= now]
-            self.rows = [r for r in self.rows if r not in due]
-            for kind, payload, _ in due:
-                queue.deliver(kind, payload)
-                db.session.commit()
-                sent += 1
-        return sent
+        return worker.run_once(app)
 
 
 @pytest.fixture
-def outbox(monkeypatch: pytest.MonkeyPatch) -> FakeOutbox:
-    from commentsvc.notify import queue
-
-    fake = FakeOutbox()
-    monkeypatch.setattr(queue, "enqueue", fake.enqueue)
-    return fake
+def outbox() -> Outbox:
+    return Outbox()

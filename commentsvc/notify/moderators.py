@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from commentsvc import events, moderation
 from commentsvc.errors import Conflict, NotFound
-from commentsvc.extensions import db
 from commentsvc.identity import keyed_hash
 from commentsvc.models import APPROVED, PENDING, Article, Comment, Site
 from commentsvc.notify import mail, queue, replies, setup, subscriptions
@@ -45,7 +44,7 @@ def on_comment_changed(session: Session, event: events.Event) -> None:
     for subscription_id in moderators:
         queue.enqueue(session, KIND, {"subscription": subscription_id,
                                       "comment": event.comment_id, "why": why,
-                                      "base": setup.base_url()})
+                                      "base": setup.base_url()}, setup.now())
 
 
 def _why(session: Session, event: events.CommentChanged) -> str | None:
@@ -60,11 +59,10 @@ def _why(session: Session, event: events.CommentChanged) -> str | None:
 
 
 def register_handlers() -> None:
-    queue.HANDLERS[KIND] = send_moderation
+    queue.register(KIND, send_moderation)
 
 
-def send_moderation(payload: dict[str, Any]) -> None:
-    session = db.session
+def send_moderation(session: Session, payload: dict[str, Any]) -> None:
     secret = setup.service().secret_key
     subscription = session.get(MailSubscription, payload["subscription"])
     comment = session.get(Comment, payload["comment"])
@@ -91,8 +89,11 @@ def send_moderation(payload: dict[str, Any]) -> None:
         item=replies.item_for(session, comment, base), approve_url=urls["approve"],
         reject_url=urls["reject"], expires_at=link.expires_at, unsubscribe_url=unsubscribe,
         now=now)
-    mail.send(setup.settings().sender, message)
-    session.commit()
+    try:
+        mail.send(setup.settings().sender, message)
+    except Exception:
+        session.delete(link)  # never sent: its links must not exist
+        raise
 
 
 def _still_open(comment: Comment, why: str) -> bool:

@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from commentsvc import events
-from commentsvc.extensions import db
 from commentsvc.models import APPROVED, Article, Comment, Site
 from commentsvc.notify import mail, queue, setup, subscriptions
 from commentsvc.notify.models import MailSubscription, ReplyNotice, ReplyWatch
@@ -56,8 +55,7 @@ def on_comment_changed(session: Session, event: events.Event) -> None:
         subscription.digest_due_at = due
         session.flush()
         queue.enqueue(session, KIND, {"subscription": subscription.id,
-                                      "base": setup.base_url()},
-                      available_at=due if due > now else None)
+                                      "base": setup.base_url()}, now, available_at=due)
 
 
 def _newly_published(event: events.CommentChanged) -> bool:
@@ -71,13 +69,15 @@ def _same_person(reply: Comment, parent: Comment, subscription: MailSubscription
 
 
 def register_handlers() -> None:
-    queue.HANDLERS[KIND] = send_replies
-    queue.HANDLERS["mail.confirm"] = send_confirmation
+    queue.register(KIND, send_replies)
+    queue.register(subscriptions.CONFIRM_KIND, send_confirmation)
 
 
-def send_replies(payload: dict[str, Any]) -> None:
-    """The worker: every reply noted for this reader and still published, in one e-mail."""
-    session = db.session
+def send_replies(session: Session, payload: dict[str, Any]) -> None:
+    """The worker: every reply noted for this reader and still published, in one e-mail.
+
+    Sent first, noted after: should sending fail, nothing is marked and the retry finds the same
+    replies waiting (the outbox commits what is noted here only once this returns)."""
     secret = setup.service().secret_key
     subscription = session.get(MailSubscription, payload["subscription"], with_for_update=True)
     if subscription is None:
@@ -86,26 +86,22 @@ def send_replies(payload: dict[str, Any]) -> None:
     waiting = session.scalars(select(ReplyNotice).where(
         ReplyNotice.subscription_id == subscription.id, ReplyNotice.sent_at.is_(None))
         .order_by(ReplyNotice.id)).all()
+    address = subscriptions.address_of(secret, subscription)
+    replies = _published(session, [n.reply_id for n in waiting])
+    if address is not None and replies:
+        site = session.get(Site, subscription.site_id)
+        base = payload["base"]
+        items = [_item(session, reply, base) for reply in replies[:mail.DIGEST_LIST]]
+        token = subscriptions.link_token(secret, subscriptions.UNSUBSCRIBE, subscription)
+        message = mail.replies(setup.settings().sender, address, lang=subscription.lang,
+                               site=site.name or site.key, items=items,
+                               more=len(replies) - len(items),
+                               unsubscribe_url=f"{base}/mail/unsubscribe/{token}", now=now)
+        mail.send(setup.settings().sender, message)
+        subscription.last_sent_at = now
     for notice in waiting:
         notice.sent_at = now
     subscription.digest_due_at = None
-    address = subscriptions.address_of(secret, subscription)
-    replies = _published(session, [n.reply_id for n in waiting])
-    if address is None or not replies:
-        session.commit()
-        return
-    subscription.last_sent_at = now
-    site = session.get(Site, subscription.site_id)
-    base = payload["base"]
-    items = [_item(session, reply, base) for reply in replies[:mail.DIGEST_LIST]]
-    unsubscribe = (f"{base}/mail/unsubscribe/"
-                   f"{subscriptions.link_token(secret, subscriptions.UNSUBSCRIBE, subscription)}")
-    message = mail.replies(setup.settings().sender, address, lang=subscription.lang,
-                           site=site.name or site.key, items=items,
-                           more=len(replies) - len(items), unsubscribe_url=unsubscribe, now=now)
-    # Sent before the commit: should sending fail, the notices stay waiting for the retry.
-    mail.send(setup.settings().sender, message)
-    session.commit()
 
 
 def _published(session: Session, reply_ids: list[int]) -> list[Comment]:
@@ -133,9 +129,8 @@ def item_for(session: Session, comment: Comment, base: str) -> mail.ReplyItem:
     return _item(session, comment, base)
 
 
-def send_confirmation(payload: dict[str, Any]) -> None:
+def send_confirmation(session: Session, payload: dict[str, Any]) -> None:
     """The double opt-in e-mail; nothing when the address was confirmed or removed since."""
-    session = db.session
     secret = setup.service().secret_key
     subscription = session.get(MailSubscription, payload["subscription"])
     if subscription is None or subscription.confirmed_at is not None:

@@ -28,6 +28,7 @@ from commentsvc.notify.models import (
 
 CONFIRM_VALID = timedelta(days=7)
 CONFIRM, UNSUBSCRIBE = "confirm", "unsubscribe"
+CONFIRM_KIND = "mail.confirm"
 
 
 class LinkExpired(DomainError):
@@ -51,8 +52,8 @@ def subscribe(session: Session, secret: str, site_id: int, kind: str, address: s
             or now - subscription.confirm_sent_at > CONFIRM_VALID):
         subscription.confirm_sent_at = now
         session.flush()
-        queue.enqueue(session, "mail.confirm", {"subscription": subscription.id,
-                                                "base": base_url})
+        queue.enqueue(session, CONFIRM_KIND, {"subscription": subscription.id,
+                                              "base": base_url}, now)
     return subscription
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0011'
-down_revision = '0009'  # TEMPORARY until outbox-core (0010) is merged
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

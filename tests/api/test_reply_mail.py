@@ -248,3 +248,41 @@ def test_erasing_a_reader_stops_their_reply_e_mails(client, app, outbox, inbox, 
     assert erased.status_code == 200, erased.json
     with app.app_context():
         assert db.session.scalars(select(MailSubscription)).all() == []
+
+
+def test_a_failed_delivery_is_retried_later_and_sent_once(
+        client, app, outbox, inbox, clock, monkeypatch):
+    import smtplib
+
+    from commentsvc.notify import mail
+
+    comment = subscribe(client)
+    confirm(client, app, outbox, inbox)
+    reply(client, comment["id"])
+    real_send = mail.send
+
+    def refuse(sender, message):
+        raise smtplib.SMTPServerDisconnected("connection lost")
+
+    monkeypatch.setattr(mail, "send", refuse)
+    report = outbox.run(app)
+    assert report.retrying == 1 and inbox.messages == []
+    monkeypatch.setattr(mail, "send", real_send)
+    clock.advance(seconds=31)  # the outbox's first backoff is 30 s
+    outbox.run(app)
+    clock.advance(hours=2)
+    outbox.run(app)
+    assert len(inbox.to(ADA)) == 1
+
+
+def test_without_smtp_the_e_mails_are_written_to_the_log(make_app, outbox, capsys):
+    dev = make_app()  # no COMMENTSVC_SMTP_HOST, as in `make run`
+    client = dev.test_client()
+    subscribe(client)
+    capsys.readouterr()
+    report = outbox.run(dev)
+    assert report.sent == 1
+    logged = capsys.readouterr().err
+    assert "Subject: Confirm reply notifications from Default site" in logged
+    assert "http://localhost/mail/confirm/" in logged
+    assert ADA not in logged  # the log never shows an address
