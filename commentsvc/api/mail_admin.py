@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from commentsvc import keys
+from commentsvc.api.admin import _admin_rate_key as admin_rate_key
 from commentsvc.api.requests import bearer_token, service_config
 from commentsvc.extensions import db, limiter
 from commentsvc.notify import moderators, setup
@@ -32,8 +33,9 @@ class ModeratorMailOut(Schema):
                                      "`confirmed`: e-mails come already"})
 
 
+# The admin API's own quota, per key (by its hash: the limiter's store never sees a key).
 limiter.limit(lambda: current_app.config["COMMENTSVC_RATELIMIT_ADMIN"],
-              key_func=lambda: f"key:{bearer_token()}", scope="admin")(blp)
+              key_func=admin_rate_key, scope="admin")(blp)
 
 
 @blp.before_request
@@ -44,14 +46,14 @@ def authenticate() -> None:
     g.moderator = keys.authenticate(db.session, config.secret_key, bearer_token(), config.now())
 
 
-@blp.route("/sites/<string:site>/moderator-mail", methods=["POST"])
+@blp.route("/sites/<string:site_key>/moderator-mail", methods=["POST"])
 @blp.arguments(ModeratorMailIn)
 @blp.response(202, ModeratorMailOut)
-def opt_in(data: dict, site: str) -> dict:
+def opt_in(data: dict, site_key: str) -> dict:
     """E-mail this address about each held or reported comment of the site, once it confirms.
 
     Each e-mail has approve and reject links that work once and expire after 72 hours."""
-    found = get_site(db.session, site)
+    found = get_site(db.session, site_key)
     g.moderator.require(found.id)
     subscription = moderators.opt_in(db.session, service_config().secret_key, found.id,
                                      data["email"], data["lang"], setup.base_url())
