@@ -91,7 +91,7 @@ def send_replies(session: Session, payload: dict[str, Any]) -> None:
     if address is not None and replies:
         site = session.get(Site, subscription.site_id)
         base = payload["base"]
-        items = [_item(session, reply, base) for reply in replies[:mail.DIGEST_LIST]]
+        items = [item_for(session, reply, base) for reply in replies[:mail.DIGEST_LIST]]
         token = subscriptions.link_token(secret, subscriptions.UNSUBSCRIBE, subscription)
         message = mail.replies(setup.settings().sender, address, lang=subscription.lang,
                                site=site.name or site.key, items=items,
@@ -118,15 +118,12 @@ def comment_url(article: Article, comment_id: int, base: str) -> str:
     return f"{base}/api/v1/comments/{comment_id}"
 
 
-def _item(session: Session, comment: Comment, base: str) -> mail.ReplyItem:
+def item_for(session: Session, comment: Comment, base: str) -> mail.ReplyItem:
+    """A comment as e-mails show it (moderator e-mails too)."""
     article = session.get(Article, comment.article_id)
     return mail.ReplyItem(author=comment.author_name, text=comment.body_source,
                           html=comment.body_html, url=comment_url(article, comment.id, base),
                           article_title=article.title or article.key)
-
-
-def item_for(session: Session, comment: Comment, base: str) -> mail.ReplyItem:
-    return _item(session, comment, base)
 
 
 def send_confirmation(session: Session, payload: dict[str, Any]) -> None:
