@@ -73,21 +73,35 @@ def register_extensions(app: Flask) -> None:
         display_depth=max(1, app.config["COMMENTSVC_DISPLAY_DEPTH"]),
         clock=app.config.get("COMMENTSVC_CLOCK"),
     )
+    from commentsvc.notify import setup as mail_setup
+
+    mail_setup.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from commentsvc import web
-    from commentsvc.api import admin, health, hooks, portability, privacy, public, static
-    from commentsvc.web import moderator
+    from commentsvc.api import (
+        admin,
+        health,
+        hooks,
+        mail_admin,
+        portability,
+        privacy,
+        public,
+        static,
+    )
+    from commentsvc.web import mail, moderator
 
     rest_api.register_blueprint(health.blp)
     rest_api.register_blueprint(public.blp)
     rest_api.register_blueprint(admin.blp)
     rest_api.register_blueprint(privacy.blp)
     rest_api.register_blueprint(portability.blp)
+    rest_api.register_blueprint(mail_admin.blp)
     if app.config["COMMENTSVC_DEMO_PAGES"]:
         app.register_blueprint(web.bp)
     app.register_blueprint(moderator.bp)
+    app.register_blueprint(mail.bp)
     static.register(app)
     hooks.register_hooks(app)
     from commentsvc.cli import register_commands

@@ -145,15 +145,48 @@ def serve_command(host: str | None, port: int | None, workers: int | None,
                     self.cfg.set(name, value)
 
         def load(self) -> Flask:
-            return create_app()
+            from commentsvc.worker import start_thread_if_wanted
+
+            # Loaded in each gunicorn worker process: each gets its own outbox thread when
+            # COMMENTSVC_WORKER asks for one (claims keep them from sending twice).
+            app = create_app()
+            start_thread_if_wanted(app)
+            return app
 
     click.echo(f"commentsvc on http://{options.get('bind', defaults['bind'])}/")
     Server().run()
 
 
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+@click.option("--poll", "poll_seconds", type=click.FloatRange(0.05, 3600),
+              help="Seconds between looks for due messages  [default: "
+                   "COMMENTSVC_WORKER_POLL_SECONDS]")
+@needs_schema
+def worker_command(once: bool, poll_seconds: float | None) -> None:
+    """Send the outbox (e-mails, webhooks): retries with backoff; several may run at once."""
+    import signal
+    import threading
+
+    from commentsvc import worker
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if once:
+        report = worker.run_once(app)
+        click.echo(f"sent {report.sent}, retrying {report.retrying}, given up {report.dead}")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        # Stop between messages: a claimed message is finished or its claim runs out.
+        signal.signal(signum, lambda *_: stop.set())
+    poll = poll_seconds or app.config["COMMENTSVC_WORKER_POLL_SECONDS"]
+    click.echo(f"commentsvc worker: sending the outbox every {poll:g}s (Ctrl-C stops)")
+    worker.run(app, poll_seconds=poll, stop=stop)
+
+
 def register_commands(group: Any) -> None:
-    for command in (create_site_command, create_key_command, serve_command, seed_demo_command,
-                    *portability_commands):
+    for command in (create_site_command, create_key_command, serve_command, worker_command,
+                    seed_demo_command, *portability_commands):
         group.add_command(command)
     register_privacy_commands(group)
     register_database_commands(group)

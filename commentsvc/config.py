@@ -25,6 +25,8 @@ DATABASE_BACKENDS = ("sqlite", "postgresql")
 STORAGE_SCHEMES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
 LOG_FORMATS = ("text", "json")
 METRICS_MODES = ("off", "token", "bind")
+SMTP_TLS_MODES = ("starttls", "ssl", "none")
+WORKER_MODES = ("auto", "thread", "off")
 KIB = 1024
 MIB = 1024 * KIB
 
@@ -120,6 +122,21 @@ def bearer_secret(raw: str) -> str:
     if value and not (re.fullmatch(r"[A-Za-z0-9._~+/=-]+", value)
                       and MIN_SECRET_LENGTH <= len(value) <= 256):
         raise Invalid(f"empty or {MIN_SECRET_LENGTH} to 256 letters, digits or ._~+/=-")
+    return value
+
+
+def mail_address(raw: str) -> str:
+    """An address to send from: `name@host`, optionally as `Display Name <name@host>`."""
+    value = raw.strip()
+    if not re.fullmatch(r"(?:[^<>@\r\n]*<)?[^\s<>@]+@[^\s<>@]+\.?[^\s<>@]*>?", value):
+        raise Invalid("an e-mail address such as 'Comments <comments@news.example>'")
+    return value
+
+
+def base_url(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if value and not re.fullmatch(r"https?://[^\s/?#]+(?:/[^\s?#]*)?", value):
+        raise Invalid("empty, or an http(s) URL such as https://comments.news.example")
     return value
 
 
@@ -230,9 +247,37 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("COMMENTSVC_METRICS_TOKEN", "COMMENTSVC_METRICS_TOKEN", "", bearer_secret,
             f"the scraper's bearer token when `COMMENTSVC_METRICS=token`; {MIN_SECRET_LENGTH}-256 "
             "characters", secret=True),
+    Setting("COMMENTSVC_WORKER", "COMMENTSVC_WORKER", "auto", one_of(*WORKER_MODES),
+            "who sends the outbox (e-mails, webhooks): `auto` (a thread inside `commentsvc "
+            "serve` on SQLite; on PostgreSQL run `commentsvc worker`), `thread` (always the "
+            "thread, as well as any `commentsvc worker`) or `off` (only `commentsvc worker`)"),
+    Setting("COMMENTSVC_WORKER_POLL_SECONDS", "COMMENTSVC_WORKER_POLL_SECONDS", "2",
+            whole(1, 3600), "how often a worker looks for due outbox messages (1-3600 seconds)"),
     Setting("COMMENTSVC_METRICS_BIND", "COMMENTSVC_METRICS_BIND", "127.0.0.1:9100", host_port,
             "where `COMMENTSVC_METRICS=bind` serves metrics (HOST:PORT, `[::1]:9100` for IPv6); "
             "keep it off the public network"),
+    Setting("COMMENTSVC_PUBLIC_URL", "COMMENTSVC_PUBLIC_URL", "", base_url,
+            "the service's address as readers reach it (e.g. `https://comments.news.example`), "
+            "for the links in e-mails; required in production when `COMMENTSVC_SMTP_HOST` is "
+            "set (empty: the address the triggering request came to)"),
+    Setting("COMMENTSVC_SMTP_HOST", "COMMENTSVC_SMTP_HOST", "", text,
+            "SMTP server for reply notifications and moderator e-mails; empty: e-mails are "
+            "written to the log instead (development)"),
+    Setting("COMMENTSVC_SMTP_PORT", "COMMENTSVC_SMTP_PORT", "587", whole(1, 65535),
+            "SMTP port (587 for `starttls`, 465 for `ssl`)"),
+    Setting("COMMENTSVC_SMTP_USER", "COMMENTSVC_SMTP_USER", "", text,
+            "SMTP user name; empty: no login"),
+    Setting("COMMENTSVC_SMTP_PASSWORD", "COMMENTSVC_SMTP_PASSWORD", "", text,
+            "SMTP password", secret=True),
+    Setting("COMMENTSVC_SMTP_TLS", "COMMENTSVC_SMTP_TLS", "starttls", one_of(*SMTP_TLS_MODES),
+            "`starttls` (upgrade the connection; required), `ssl` (TLS from the start) or "
+            "`none` (plain text: only for a relay on the same host)"),
+    Setting("COMMENTSVC_SMTP_FROM", "COMMENTSVC_SMTP_FROM", "commentsvc <comments@localhost>",
+            mail_address, "the `From:` of every e-mail, e.g. `Comments <comments@news.example>`"),
+    Setting("COMMENTSVC_MAIL_DIGEST_SECONDS", "COMMENTSVC_MAIL_DIGEST_SECONDS", "600",
+            whole(0, 86_400), "reply notifications: at most one e-mail per reader in this many "
+            "seconds; replies that arrive meanwhile are sent together in the next one "
+            "(0-86400, `0`: one e-mail per reply)"),
 )
 
 
@@ -276,6 +321,10 @@ def check_settings(config: Mapping[str, Any]) -> None:
     if mode == "production":
         _check_production_secret(config.get("SECRET_KEY") or "")
     _check_metrics(config)
+    if mode == "production" and config.get("COMMENTSVC_SMTP_HOST") and not config.get(
+            "COMMENTSVC_PUBLIC_URL"):
+        raise ConfigError("COMMENTSVC_PUBLIC_URL must be set when COMMENTSVC_ENV=production and "
+                          "COMMENTSVC_SMTP_HOST is set: e-mails link back to the service")
 
 
 def _check_metrics(config: Mapping[str, Any]) -> None:

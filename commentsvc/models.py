@@ -251,3 +251,37 @@ class AuditEntry(db.Model):
     after_status: Mapped[str | None] = mapped_column(String(16))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+OUTBOX_PENDING, OUTBOX_SENT, OUTBOX_DEAD = "pending", "sent", "dead"
+
+
+class OutboxMessage(db.Model):
+    """Something to send because of a write, committed with that write (see outbox.py)."""
+
+    __table_args__ = (
+        # The worker's one question: pending rows that are due, oldest first.
+        Index("ix_outbox_due", "status", "next_attempt_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # which registered sender handles it
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=OUTBOX_PENDING)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A worker's claim: nobody else sends the row until it expires (a dead worker's does).
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+# The e-mail tables live beside the code that uses them.
+from commentsvc.notify.models import (  # noqa: E402, F401
+    MailSubscription,
+    ModerationLink,
+    ReplyNotice,
+    ReplyWatch,
+)

@@ -20,6 +20,7 @@ from commentsvc import audit, counters
 from commentsvc.errors import Invalid, NotFound
 from commentsvc.identity import email_hash, signed_in_reader_key
 from commentsvc.models import DELETED, Article, Ban, Comment, Flag, Site, Vote
+from commentsvc.notify.models import REPLIES, MailSubscription, ReplyWatch
 from commentsvc.sites import ServiceConfig, get_site
 
 if TYPE_CHECKING:
@@ -191,6 +192,7 @@ def erase_reader(session: Session, config: ServiceConfig, moderator: Moderator, 
     now = config.now()
     chosen = select_reader(session, config, site, selector)
     erased_ids = {c.id for c in chosen.comments}
+    _forget_mail_addresses(session, site, {c.email_hash for c in chosen.comments})
     threads = {c.article_id for c in chosen.comments}
     threads |= _drop_votes(session, [v for v in chosen.votes if v.comment_id not in erased_ids])
     threads |= _drop_reports(session, [f for f in chosen.reports
@@ -215,6 +217,15 @@ def erase_reader(session: Session, config: ServiceConfig, moderator: Moderator, 
     return summary
 
 
+def _forget_mail_addresses(session: Session, site: Site, hashes: set[str | None]) -> None:
+    """An erased reader's reply e-mails stop, and the sealed address goes with them."""
+    hashes.discard(None)
+    if hashes:
+        session.execute(delete(MailSubscription).where(
+            MailSubscription.site_id == site.id, MailSubscription.kind == REPLIES,
+            MailSubscription.email_hash.in_(hashes)), execution_options=_RAW)
+
+
 def _drop_votes(session: Session, votes: list[Vote]) -> set[int]:
     for vote in votes:
         session.execute(update(Comment).where(Comment.id == vote.comment_id)
@@ -236,6 +247,8 @@ def erase_comment(session: Session, comment: Comment, now: datetime) -> None:
     """Hard delete: the text and everything that identifies its author are gone for good."""
     session.execute(delete(Vote).where(Vote.comment_id == comment.id), execution_options=_RAW)
     session.execute(delete(Flag).where(Flag.comment_id == comment.id), execution_options=_RAW)
+    session.execute(delete(ReplyWatch).where(ReplyWatch.comment_id == comment.id),
+                    execution_options=_RAW)
     comment.score = comment.flag_count = 0
     comment.body_source = comment.body_html = comment.author_name = comment.avatar_seed = ""
     comment.reader_hash = comment.email_hash = comment.ip_hash = None

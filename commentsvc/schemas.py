@@ -127,6 +127,13 @@ class NewCommentIn(Schema):
                              validate=validate.Length(max=500),
                              metadata={"description": "a form field hidden from people; "
                                        "bots fill it in"})
+    notify_replies = fields.Boolean(
+        load_default=False,
+        metadata={"description": "e-mail the author when someone replies (needs `author_email` "
+                  "or a signed-in reader's e-mail); the address confirms once per site first"})
+    lang = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=16),
+                         metadata={"description": "the reader's language, for e-mails "
+                                   "(en, de; others get English)", "example": "en"})
     form_seconds = fields.Float(load_default=None, allow_none=True,
                                 validate=validate.Range(min=0, max=10**7),
                                 metadata={"description": "seconds between showing the form "

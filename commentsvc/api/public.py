@@ -18,8 +18,11 @@ from commentsvc.api.requests import (
     reader_key_for_reading,
     service_config,
 )
+from commentsvc.errors import Invalid
 from commentsvc.extensions import db, limiter
 from commentsvc.identity import Reader, identicon_svg
+from commentsvc.notify import setup as mail_setup
+from commentsvc.notify import subscriptions
 from commentsvc.schemas import (
     ArticleRef,
     CommentOut,
@@ -120,8 +123,17 @@ def list_comments(args: dict) -> Response:
 @blp.alt_response(202, schema=PostedOut, description="Held for moderation")
 def post_comment(data: dict) -> tuple[SimpleNamespace, int]:
     """Post a comment, or a reply with `parent_id`. 201 when published, 202 when held."""
+    notify, lang = data.pop("notify_replies"), data.pop("lang")
     reader = current_reader(data["site"])
-    posted = posting.create(db.session, service_config(), reader, posting.NewComment(**data))
+    address = data["author_email"] or reader.email
+    if notify and not address:
+        raise Invalid("author_email", "an e-mail address is needed to hear of replies",
+                      code="email_required")
+    config = service_config()
+    posted = posting.create(db.session, config, reader, posting.NewComment(**data))
+    if notify:
+        subscriptions.watch_replies(db.session, config.secret_key, posted.comment, address,
+                                    lang or "", config.now(), mail_setup.base_url())
     view = SimpleNamespace(
         comment=posted.comment, depth=posted.display_depth, replies=[], replies_cursor=None,
         replies_remaining=0, thread_cursor=None, edit_token=posted.edit_token,

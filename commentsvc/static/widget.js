@@ -51,6 +51,7 @@ const EN = {
   e_own: "You cannot vote on your own comment.", report: "Report",
   report_q: "Why are you reporting this comment?", spam: "Spam", abuse: "Abuse or harassment",
   off_topic: "Off topic", other: "Something else", note: "Note for the moderators (optional)",
+  notify: "E-mail me when someone replies", email: "Your e-mail address (for replies only)",
   send_report: "Send report", reported: "Reported — thank you",
   e_flagged: "You have already reported this comment", e_reason: "Choose a reason.",
 };
@@ -121,6 +122,7 @@ textarea{min-height:6.5em;resize:vertical}
 label,legend{display:block;font-weight:600;margin:0 0 .3em;padding:0}
 form{margin:0 0 1.5em}
 .field{margin-top:.8em}
+.notify{display:flex;gap:.5em;align-items:center}.notify input{width:auto}
 .under{display:flex;justify-content:space-between;flex-wrap:wrap;gap:.2em 1em;font-size:.84em;color:var(--muted);margin-top:.3em}
 .over{color:var(--danger);font-weight:700}
 .buttons{display:flex;flex-wrap:wrap;gap:.5em;justify-content:flex-end;align-items:center;margin-top:.8em}
@@ -722,6 +724,13 @@ class Thread {
       f.name = h("input", { id: id + "n", name: "author_name", type: "text", autocomplete: "nickname",
         value: savedName, "aria-describedby": id + "ne" });
     }
+    if (kind !== "edit") {
+      // Reply e-mails: the address field shows only once the box is ticked.
+      f.mailErr = h("p", { class: "field-err", id: id + "me" });
+      f.email = h("input", { id: id + "e", name: "author_email", type: "email", autocomplete: "email", "aria-describedby": id + "me" });
+      f.mail = h("div", { class: "field", hidden: true }, h("label", { for: id + "e", text: t("email") }), f.email, f.mailErr);
+      f.notify = h("input", { id: id + "m", type: "checkbox", name: "notify_replies", onchange: () => { f.mail.hidden = !f.notify.checked; } });
+    }
     if (kind !== "new") {
       f.cancel = h("button", { type: "button", class: "btn", text: t("cancel"),
         onclick: () => (kind === "edit" ? this.closeEdit(n, true) : this.closeReply(n, true)) });
@@ -733,6 +742,7 @@ class Thread {
       h("label", { for: id + "b", text: label }), f.ta, f.preview, f.hp,
       h("div", { class: "under" }, h("span", { text: t("hint") }), f.counter), f.bodyErr,
       f.name && h("div", { class: "field" }, h("label", { for: id + "n", text: t("name") }), f.name, f.nameErr),
+      f.notify && h("div", { class: "field notify" }, f.notify, h("label", { for: id + "m", text: t("notify") })), f.mail,
       f.err, h("div", { class: "buttons" }, f.previewBtn, f.cancel, f.submit));
     this.counter(f);
     return f;
@@ -746,7 +756,7 @@ class Thread {
 
   clearErrors(f) {
     f.err.textContent = "";
-    for (const [field, err] of [[f.ta, f.bodyErr], [f.name, f.nameErr]]) {
+    for (const [field, err] of [[f.ta, f.bodyErr], [f.name, f.nameErr], [f.email, f.mailErr]]) {
       if (field) { field.removeAttribute("aria-invalid"); err.textContent = ""; }
     }
   }
@@ -761,7 +771,8 @@ class Thread {
     let focus = null, other = "";
     for (const [name, messages] of Object.entries(fields)) {
       const text = this.fieldText(String(Array.isArray(messages) ? messages[0] : messages));
-      const pair = name === "body" ? [f.ta, f.bodyErr] : name === "author_name" && f.name ? [f.name, f.nameErr] : null;
+      const pair = name === "body" ? [f.ta, f.bodyErr] : name === "author_name" && f.name ? [f.name, f.nameErr]
+        : name === "author_email" && f.email ? [f.email, f.mailErr] : null;
       if (pair) {
         pair[0].setAttribute("aria-invalid", "true");
         pair[1].textContent = text;
@@ -838,6 +849,7 @@ class Thread {
       form_seconds: Math.round(performance.now() - f.t0) / 1000 };
     if (parent) payload.parent_id = parent.c.id;
     if (name) payload.author_name = name;
+    if (f.notify.checked) Object.assign(payload, { notify_replies: true, lang: o.lang }, f.email.value.trim() ? { author_email: f.email.value.trim() } : {});
     if (o.title) payload.article_title = String(o.title).slice(0, 300);
     if (o.url && /^https?:\/\//i.test(o.url)) payload.article_url = o.url;
     const { status, data } = await this.req("POST", "/comments", payload);

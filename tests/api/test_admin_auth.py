@@ -44,6 +44,8 @@ def requests_for(comment_id):
             "query_string": {"site": "default", "comment_id": comment_id}},
         ("post", "/api/v1/admin/readers/erase"): {"json": {"site": "default", "sub": "nobody"}},
         ("get", "/api/v1/admin/sites/{site_key}/export"): {},
+        ("post", "/api/v1/admin/sites/{site_key}/moderator-mail"): {
+            "json": {"email": "moderator@news.example"}},
     }
 
 

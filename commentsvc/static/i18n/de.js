@@ -2,7 +2,8 @@
 window.commentsvc.addLocale("de", {
   heading: "Was ist Ihre Meinung zu diesem Thema?", first: "Schreiben Sie den ersten Kommentar",
   count: { one: "{n} Kommentar", other: "{n} Kommentare" },
-  body: "Ihr Kommentar", name: "Ihr Name (optional)", edit_label: "Kommentar bearbeiten",
+  body: "Ihr Kommentar", name: "Ihr Name (optional)",
+  notify: "Per E-Mail benachrichtigen, wenn jemand antwortet", email: "Ihre E-Mail-Adresse (nur für Antworten)", edit_label: "Kommentar bearbeiten",
   hint: "Markdown: **fett**, *kursiv*, `Code`, > Zitat, Links",
   post: "Kommentar senden", reply: "Antworten", reply_to: "Antwort an {name}",
   post_reply: "Antwort senden", cancel: "Abbrechen", preview: "Vorschau", edit: "Bearbeiten",

@@ -3,6 +3,7 @@ window.commentsvc.addLocale("fr", {
   heading: "Quel est votre avis sur ce sujet\u00a0?", first: "Laissez le premier commentaire",
   count: { one: "{n} commentaire", many: "{n} de commentaires", other: "{n} commentaires" },
   body: "Votre commentaire", name: "Votre nom (facultatif)", edit_label: "Modifier votre commentaire",
+  notify: "Me prévenir par e-mail en cas de réponse", email: "Votre adresse e-mail (seulement pour les réponses)",
   hint: "Markdown\u00a0: **gras**, *italique*, `code`, > citation, liens",
   post: "Publier", reply: "Répondre", reply_to: "Réponse à {name}", post_reply: "Publier la réponse",
   cancel: "Annuler", preview: "Aperçu", edit: "Modifier", save: "Enregistrer", del: "Supprimer",

@@ -3,6 +3,7 @@ window.commentsvc.addLocale("tr", {
   heading: "Bu konu hakkındaki görüşünüz nedir?", first: "İlk yorumu siz yazın",
   count: { one: "{n} yorum", other: "{n} yorum" },
   body: "Yorumunuz", name: "Adınız (isteğe bağlı)", edit_label: "Yorumunuzu düzenleyin",
+  notify: "Biri yanıt verdiğinde bana e-posta gönder", email: "E-posta adresiniz (yalnızca yanıtlar için)",
   hint: "Markdown: **kalın**, *italik*, `kod`, > alıntı, bağlantılar",
   post: "Yorumu gönder", reply: "Yanıtla", reply_to: "Yanıt: {name}", post_reply: "Yanıtı gönder",
   cancel: "İptal", preview: "Önizleme", edit: "Düzenle", save: "Kaydet", del: "Sil",

@@ -3,6 +3,7 @@ window.commentsvc.addLocale("uz", {
   heading: "Bu mavzu bo‘yicha fikringiz qanday?", first: "Birinchi izohni qoldiring",
   count: { one: "{n} ta izoh", other: "{n} ta izoh" },
   body: "Izohingiz", name: "Ismingiz (ixtiyoriy)", edit_label: "Izohni tahrirlash",
+  notify: "Kimdir javob berganda menga e-pochta yuboring", email: "E-pochta manzilingiz (faqat javoblar uchun)",
   hint: "Markdown: **qalin**, *kursiv*, `kod`, > iqtibos, havolalar",
   post: "Yuborish", reply: "Javob berish", reply_to: "Javob: {name}", post_reply: "Javobni yuborish",
   cancel: "Bekor qilish", preview: "Oldindan ko‘rish", edit: "Tahrirlash", save: "Saqlash",

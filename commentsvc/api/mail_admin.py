@@ -1,0 +1,60 @@
+"""Admin route: a moderator asks for an e-mail about every held or reported comment of a site.
+
+The address confirms first (double opt-in), like a reader's; every such e-mail carries a
+one-click unsubscribe. Needs a moderator or admin key for the site.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from commentsvc import keys
+from commentsvc.api.admin import _admin_rate_key as admin_rate_key
+from commentsvc.api.requests import bearer_token, service_config
+from commentsvc.extensions import db, limiter
+from commentsvc.notify import moderators, setup
+from commentsvc.sites import get_site
+
+blp = Blueprint("mail_admin", __name__, url_prefix="/api/v1/admin",
+                description="Moderator e-mails about held and reported comments")
+
+
+class ModeratorMailIn(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254),
+                         metadata={"description": "stored sealed, and as a keyed hash"})
+    lang = fields.String(load_default="en", validate=validate.Length(max=16),
+                         metadata={"description": "language of the e-mails (en, de)"})
+
+
+class ModeratorMailOut(Schema):
+    status = fields.String(metadata={"description": "`confirmation_sent`: a link is on its way; "
+                                     "`confirmed`: e-mails come already"})
+
+
+# The admin API's own quota, per key (by its hash: the limiter's store never sees a key).
+limiter.limit(lambda: current_app.config["COMMENTSVC_RATELIMIT_ADMIN"],
+              key_func=admin_rate_key, scope="admin")(blp)
+
+
+@blp.before_request
+def authenticate() -> None:
+    if request.method == "OPTIONS":
+        return
+    config = service_config()
+    g.moderator = keys.authenticate(db.session, config.secret_key, bearer_token(), config.now())
+
+
+@blp.route("/sites/<string:site_key>/moderator-mail", methods=["POST"])
+@blp.arguments(ModeratorMailIn)
+@blp.response(202, ModeratorMailOut)
+def opt_in(data: dict, site_key: str) -> dict:
+    """E-mail this address about each held or reported comment of the site, once it confirms.
+
+    Each e-mail has approve and reject links that work once and expire after 72 hours."""
+    found = get_site(db.session, site_key)
+    g.moderator.require(found.id)
+    subscription = moderators.opt_in(db.session, service_config().secret_key, found.id,
+                                     data["email"], data["lang"], setup.base_url())
+    return {"status": "confirmed" if subscription.active else "confirmation_sent"}
