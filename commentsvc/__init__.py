@@ -77,11 +77,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from commentsvc import web
-    from commentsvc.api import admin, health, hooks, portability, privacy, public, static
+    from commentsvc.api import admin, feeds, health, hooks, portability, privacy, public, static
     from commentsvc.web import moderator
 
     rest_api.register_blueprint(health.blp)
     rest_api.register_blueprint(public.blp)
+    rest_api.register_blueprint(feeds.blp)
     rest_api.register_blueprint(admin.blp)
     rest_api.register_blueprint(privacy.blp)
     rest_api.register_blueprint(portability.blp)
