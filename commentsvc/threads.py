@@ -233,7 +233,6 @@ def _display_parent(by_id: dict[int, Node], reply: Comment, depth_cap: int) -> N
     return by_id[reply.root_id]
 
 
-
 # --- feeds ------------------------------------------------------------------------------------
 
 def latest_published(session: Session, *, article_id: int | None = None,
@@ -242,6 +241,7 @@ def latest_published(session: Session, *, article_id: int | None = None,
     """The newest approved comments of one article or of a whole site, as feed entries.
 
     Held, rejected, spam and deleted comments are never among them."""
+    # The columns in the order of feeds.Entry's fields.
     query = (
         select(Comment.id, Comment.parent_id, Comment.author_name, Comment.body_html,
                Comment.created_at, Comment.edited_at, Article.key, Article.title, Article.url)

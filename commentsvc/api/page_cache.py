@@ -53,6 +53,7 @@ def shared_cache_control() -> str:
 
 
 def json_response(body: bytes, content_type: str = "application/json") -> Response:
+    """An encoded answer that any cache may keep (JSON pages; Atom feeds pass their type)."""
     return Response(body, content_type=content_type,
                     headers={"Cache-Control": shared_cache_control()})
 

@@ -65,7 +65,10 @@ def busy(app, client, keys):  # noqa: F811
     first = [post(client).json["id"] for _ in range(6)]
     for parent in first[:3]:
         post(client, parent_id=parent)
-    post(client, article="news-43")
+    # Most comments are elsewhere, as on any real site: reading the site-wide status index
+    # for one thread's feed would be the wrong plan, and the planner can see that.
+    for _ in range(40):
+        post(client, article="news-43")
     for comment_id in first[:2]:
         client.post(f"/api/v1/comments/{comment_id}/flag", json={"reason": "spam"},
                     headers={"X-Reader-Token": f"reporter-{comment_id}-token-long-enough"})
