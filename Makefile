@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test test-sqlite test-services bench bench-import lint install clean
+.PHONY: run test test-sqlite test-services bench bench-import bench-scale lint install clean
 
 $(BIN)/commentsvc: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ bench: install
 
 bench-import: install
 	$(BIN)/python benchmarks/import_bench.py
+
+# A million comments on PostgreSQL (COMMENTSVC_BENCH_DATABASE_URL, a throw-away database).
+bench-scale: install
+	$(BIN)/python benchmarks/scale.py $(if $(COMMENTSVC_BENCH_DATABASE_URL),--database-url $(COMMENTSVC_BENCH_DATABASE_URL))
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache tests/artifacts

@@ -82,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     from commentsvc import web
     from commentsvc.api import (
         admin,
+        feeds,
         health,
         hooks,
         mail_admin,
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
 
     rest_api.register_blueprint(health.blp)
     rest_api.register_blueprint(public.blp)
+    rest_api.register_blueprint(feeds.blp)
     rest_api.register_blueprint(admin.blp)
     rest_api.register_blueprint(privacy.blp)
     rest_api.register_blueprint(portability.blp)

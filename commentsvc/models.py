@@ -94,9 +94,17 @@ class Article(db.Model):
 
 class Comment(db.Model):
     __table_args__ = (
-        # Top-level pages of a thread are keyset scans over this index (root_id IS NULL).
-        Index("ix_comment_thread", "article_id", "root_id", "created_at", "id"),
-        Index("ix_comment_thread_top", "article_id", "root_id", "score", "id"),
+        # Top-level pages of a thread are keyset scans over these partial indexes, by time or
+        # by score. Partial, because PostgreSQL does not treat `root_id IS NULL` as an equality:
+        # (article_id, root_id, created_at) would give no order, and a page sorted the thread.
+        Index("ix_comment_top_time", "article_id", "created_at", "id",
+              sqlite_where=text("root_id IS NULL"), postgresql_where=text("root_id IS NULL")),
+        Index("ix_comment_top_score", "article_id", "score", "id",
+              sqlite_where=text("root_id IS NULL"), postgresql_where=text("root_id IS NULL")),
+        # A thread's Atom feed: its newest published comments at any depth.
+        Index("ix_comment_published", "article_id", "created_at", "id",
+              sqlite_where=text("status = 'approved'"),
+              postgresql_where=text("status = 'approved'")),
         # Replies under a top-level comment, in the order they were written.
         Index("ix_comment_root", "root_id", "created_at", "id"),
         # Moderation queues: by status, newest first; reported comments by open flags.

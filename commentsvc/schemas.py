@@ -94,6 +94,13 @@ class ArticleRef(Schema):
     article = article_field(required=True)
 
 
+class FeedQuery(Schema):
+    site = site_field(required=True)
+    article = Key(load_default=None, validate=[_not_blank, validate.Length(max=ARTICLE_MAX)],
+                  metadata={"example": "news-42", "description":
+                            "One thread's feed; without it, the site's latest comments"})
+
+
 class RepliesQuery(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     cursor = fields.String(load_default=None)

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import and_, bindparam, select, union_all
 from sqlalchemy.orm import Session
 
-from commentsvc import cursors
+from commentsvc import cursors, feeds
 from commentsvc.cursors import Order
 from commentsvc.errors import NotFound
-from commentsvc.models import Article, Comment, Site
+from commentsvc.models import APPROVED, Article, Comment, Site
 from commentsvc.sites import ServiceConfig, SiteSettings, get_site
 
 SORTS = ("oldest", "newest", "top")
@@ -232,3 +232,26 @@ def _display_parent(by_id: dict[int, Node], reply: Comment, depth_cap: int) -> N
             return by_id[candidate]
     return by_id[reply.root_id]
 
+
+# --- feeds ------------------------------------------------------------------------------------
+
+def latest_published(session: Session, *, article_id: int | None = None,
+                     site_id: int | None = None,
+                     limit: int = feeds.MAX_ENTRIES) -> list[feeds.Entry]:
+    """The newest approved comments of one article or of a whole site, as feed entries.
+
+    Held, rejected, spam and deleted comments are never among them."""
+    # The columns in the order of feeds.Entry's fields.
+    query = (
+        select(Comment.id, Comment.parent_id, Comment.author_name, Comment.body_html,
+               Comment.created_at, Comment.edited_at, Article.key, Article.title, Article.url)
+        .join(Article, Article.id == Comment.article_id)
+        .where(Comment.status == APPROVED)
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(limit)
+    )
+    if article_id is not None:
+        query = query.where(Comment.article_id == article_id)
+    if site_id is not None:
+        query = query.where(Article.site_id == site_id)
+    return [feeds.Entry(*row) for row in session.execute(query)]

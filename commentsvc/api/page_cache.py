@@ -52,8 +52,9 @@ def shared_cache_control() -> str:
     return ", ".join(parts)
 
 
-def json_response(body: bytes) -> Response:
-    return Response(body, mimetype="application/json",
+def json_response(body: bytes, content_type: str = "application/json") -> Response:
+    """An encoded answer that any cache may keep (JSON pages; Atom feeds pass their type)."""
+    return Response(body, content_type=content_type,
                     headers={"Cache-Control": shared_cache_control()})
 
 
@@ -70,7 +71,8 @@ def not_modified(etag: str) -> Response | None:
     return response
 
 
-def serve(cache: PageCache, key: Hashable, build: Callable[[], bytes]) -> Response:
+def serve(cache: PageCache, key: Hashable, build: Callable[[], bytes],
+          content_type: str = "application/json") -> Response:
     """The page for `key`: 304 to a matching If-None-Match, else from the cache or built."""
     etag = etag_of(key)
     unchanged = not_modified(etag)
@@ -82,6 +84,6 @@ def serve(cache: PageCache, key: Hashable, build: Callable[[], bytes]) -> Respon
     if body is None:
         body = build()
         cache.put(key, body)
-    response = json_response(body)
+    response = json_response(body, content_type)
     response.set_etag(etag)
     return response

@@ -52,7 +52,7 @@ const EN = {
   report_q: "Why are you reporting this comment?", spam: "Spam", abuse: "Abuse or harassment",
   off_topic: "Off topic", other: "Something else", note: "Note for the moderators (optional)",
   notify: "E-mail me when someone replies", email: "Your e-mail address (for replies only)",
-  send_report: "Send report", reported: "Reported — thank you",
+  send_report: "Send report", reported: "Reported — thank you", feed: "Feed of this thread",
   e_flagged: "You have already reported this comment", e_reason: "Choose a reason.",
 };
 const LOCALES = { en: EN };
@@ -164,7 +164,7 @@ fieldset{border:0;padding:0;margin:0}
 .md blockquote{border-left:3px solid var(--line);margin-left:0;padding-left:.8em;color:var(--muted)}
 .md pre{background:var(--surface);padding:.6em;overflow:auto;border-radius:6px}
 .md code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em}
-.md a{color:var(--accent)}
+.md a,.feed{color:var(--accent)}
 .gone{font-style:italic;color:var(--muted)}
 .actions{display:flex;gap:.7em;align-items:center;flex-wrap:wrap;font-size:.9em;margin-top:.2em}
 .slot form{margin:.6em 0 .4em}
@@ -316,7 +316,9 @@ class Thread {
         h("h2", { id: id + "h" }, h("span", { text: this.o.heading || t("heading") }), " ", this.countEl),
         this.closedMsg, this.compose.form,
         this.bar = h("div", { class: "bar", hidden: true }, h("label", { for: id + "s", text: t("sort") }), this.select),
-        this.notice, this.status, this.list, this.moreBtn, this.live));
+        this.notice, this.status, this.list, this.moreBtn, this.live,
+        h("p", { class: "sub" }, h("a", { class: "feed", rel: "alternate", type: "application/atom+xml", text: t("feed"),
+          href: this.o.api + "/feed.atom?" + new URLSearchParams({ site: this.o.site, article: this.o.article }) }))));
     root.append(this.rootEl);
     this.theme();
     this.setCount(0);

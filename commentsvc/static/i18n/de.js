@@ -34,6 +34,6 @@ window.commentsvc.addLocale("de", {
   e_own: "Ihren eigenen Kommentar können Sie nicht bewerten.", report: "Melden",
   report_q: "Warum melden Sie diesen Kommentar?", spam: "Spam", abuse: "Beleidigung oder Belästigung",
   off_topic: "Am Thema vorbei", other: "Etwas anderes", note: "Hinweis für die Moderation (optional)",
-  send_report: "Meldung senden", reported: "Gemeldet – danke",
+  send_report: "Meldung senden", reported: "Gemeldet – danke", feed: "Feed dieser Diskussion",
   e_flagged: "Sie haben diesen Kommentar bereits gemeldet", e_reason: "Bitte wählen Sie einen Grund.",
 });

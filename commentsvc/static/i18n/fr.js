@@ -34,6 +34,6 @@ window.commentsvc.addLocale("fr", {
   e_own: "Vous ne pouvez pas voter pour votre propre commentaire.", report: "Signaler",
   report_q: "Pourquoi signalez-vous ce commentaire\u00a0?", spam: "Spam", abuse: "Abus ou harcèlement",
   off_topic: "Hors sujet", other: "Autre chose", note: "Note pour les modérateurs (facultatif)",
-  send_report: "Envoyer le signalement", reported: "Signalé — merci",
+  send_report: "Envoyer le signalement", reported: "Signalé — merci", feed: "Flux de cette discussion",
   e_flagged: "Vous avez déjà signalé ce commentaire", e_reason: "Choisissez un motif.",
 });

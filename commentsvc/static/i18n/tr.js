@@ -33,6 +33,6 @@ window.commentsvc.addLocale("tr", {
   e_own: "Kendi yorumunuza oy veremezsiniz.", report: "Bildir",
   report_q: "Bu yorumu neden bildiriyorsunuz?", spam: "Spam", abuse: "Hakaret veya taciz",
   off_topic: "Konu dışı", other: "Başka bir şey", note: "Moderatörler için not (isteğe bağlı)",
-  send_report: "Bildirimi gönder", reported: "Bildirildi — teşekkürler",
+  send_report: "Bildirimi gönder", reported: "Bildirildi — teşekkürler", feed: "Bu tartışmanın akışı",
   e_flagged: "Bu yorumu zaten bildirdiniz", e_reason: "Bir neden seçin.",
 });

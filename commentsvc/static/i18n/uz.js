@@ -34,6 +34,6 @@ window.commentsvc.addLocale("uz", {
   e_own: "O‘z izohingizga ovoz bera olmaysiz.", report: "Shikoyat qilish",
   report_q: "Nega bu izoh ustidan shikoyat qilyapsiz?", spam: "Spam", abuse: "Haqorat yoki ta’qib",
   off_topic: "Mavzuga aloqasiz", other: "Boshqa sabab", note: "Moderatorlar uchun izoh (ixtiyoriy)",
-  send_report: "Shikoyatni yuborish", reported: "Shikoyat yuborildi — rahmat",
+  send_report: "Shikoyatni yuborish", reported: "Shikoyat yuborildi — rahmat", feed: "Ushbu muhokama lentasi",
   e_flagged: "Siz bu izoh ustidan allaqachon shikoyat qilgansiz", e_reason: "Sababni tanlang.",
 });
