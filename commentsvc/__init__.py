@@ -77,17 +77,27 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from commentsvc import web
-    from commentsvc.api import admin, health, hooks, portability, privacy, public, static
-    from commentsvc.web import moderator
+    from commentsvc.api import (
+        admin,
+        fragments,  # noqa: F401  (adds /render to the public blueprint)
+        health,
+        hooks,
+        portability,
+        privacy,
+        public,
+        static,
+    )
+    from commentsvc.web import moderator, permalinks
 
     rest_api.register_blueprint(health.blp)
-    rest_api.register_blueprint(public.blp)
+    rest_api.register_blueprint(public.blp)  # with fragments.py's /render on it
     rest_api.register_blueprint(admin.blp)
     rest_api.register_blueprint(privacy.blp)
     rest_api.register_blueprint(portability.blp)
     if app.config["COMMENTSVC_DEMO_PAGES"]:
         app.register_blueprint(web.bp)
     app.register_blueprint(moderator.bp)
+    app.register_blueprint(permalinks.bp)
     static.register(app)
     hooks.register_hooks(app)
     from commentsvc.cli import register_commands

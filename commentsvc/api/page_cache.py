@@ -70,7 +70,8 @@ def not_modified(etag: str) -> Response | None:
     return response
 
 
-def serve(cache: PageCache, key: Hashable, build: Callable[[], bytes]) -> Response:
+def serve(cache: PageCache, key: Hashable, build: Callable[[], bytes],
+          respond: Callable[[bytes], Response] = json_response) -> Response:
     """The page for `key`: 304 to a matching If-None-Match, else from the cache or built."""
     etag = etag_of(key)
     unchanged = not_modified(etag)
@@ -82,6 +83,6 @@ def serve(cache: PageCache, key: Hashable, build: Callable[[], bytes]) -> Respon
     if body is None:
         body = build()
         cache.put(key, body)
-    response = json_response(body)
+    response = respond(body)
     response.set_etag(etag)
     return response
