@@ -48,9 +48,11 @@ GROUP_SEPARATORS = {"en": ",", "de": ".", "fr": "\u202f", "tr": ".", "ru": "\u00
 EXTRA_CSS = (
     "a.btn.more{width:fit-content;text-decoration:none;color:inherit}"
     "a.link{display:inline-block}"
-    ".nojs{margin:0 0 1.5em}"
+    ".nojs{display:none;margin:0 0 1.5em}"
 )
-NO_SCRIPT_CSS = ".js{display:none!important}"
+# Inside <noscript>, so it applies only where scripts cannot run. (Chromium does not render
+# the content of a <noscript> in a shadow root, but it does apply a stylesheet there.)
+NO_SCRIPT_CSS = ".js{display:none!important}.nojs{display:block}"
 
 
 # --- the widget's texts and stylesheet, read from its own files -----------------------------
