@@ -180,9 +180,15 @@ class Place:
 
     def permalink(self, cursor: str | None = None, replies: int | None = None) -> str:
         """The stable no-JavaScript page of this thread (or of one comment's replies)."""
-        path = f"{self.service}/t/{quote(self.site, safe='')}/{quote(self.article, safe='/')}"
+        path = f"{self.service}/t/{quote(self.site, safe='')}"
+        # A key that URL paths keep as it is goes in the path; any other (a leading slash, an
+        # empty or dot segment: "/news/42") in the query, where nothing rewrites it.
+        in_path = all(part not in {"", ".", ".."} for part in self.article.split("/"))
+        if in_path:
+            path += "/" + quote(self.article, safe="/")
         query = {key: value for key, value in (
-            ("replies", replies), ("cursor", cursor),
+            ("article", None if in_path else self.article), ("replies", replies),
+            ("cursor", cursor),
             ("sort", None if self.sort == "oldest" else self.sort),
             ("limit", None if self.limit == 20 else self.limit),
             ("lang", None if self.lang == "en" else self.lang)) if value is not None}

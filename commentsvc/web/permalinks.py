@@ -13,7 +13,6 @@ from typing import Any
 from flask import Blueprint, Response, make_response, request, url_for
 from marshmallow import ValidationError
 from werkzeug.exceptions import BadRequest, NotFound
-from werkzeug.routing import PathConverter
 
 from commentsvc import thread_html, threads
 from commentsvc.api.fragments import PermalinkQuery, page_json, service_root
@@ -30,23 +29,20 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-class AnyPathConverter(PathConverter):
-    """Article keys are any string (a path by default: "/news/42"), leading slash included."""
-
-    regex = ".+"
-
-
-bp.record_once(lambda state: state.app.url_map.converters.setdefault("anypath",
-                                                                     AnyPathConverter))
-
-
-@bp.get("/t/<site>/<anypath:article>", merge_slashes=False, strict_slashes=False)
-def thread_page(site: str, article: str) -> Response:
+@bp.get("/t/<site>", defaults={"article": None})
+@bp.get("/t/<site>/<path:article>")
+def thread_page(site: str, article: str | None) -> Response:
+    """`/t/default/news-42`, or `/t/default?article=/news/42` for keys a path would rewrite."""
+    query = request.args.to_dict()
+    if article is None:
+        article = query.pop("article", "")
     try:
-        args = PermalinkQuery().load(request.args)
+        args = PermalinkQuery().load(query)
     except ValidationError as exc:
         raise BadRequest(f"bad query: {sorted(exc.messages)}") from exc
     site, article = normalise_key(site), normalise_key(article)
+    if not article.strip():
+        raise NotFound("no article named")
     config = service_config()
     head = threads.thread_head(db.session, config, site, article)
     options = {"sort": args["sort"], "limit": args["limit"], "cursor": args["cursor"]}

@@ -36,7 +36,9 @@ SEEDED_TOP_LEVEL = 3  # seed-demo's small thread on this article: 3 top-level, 1
 WATCH_LAYOUT = """
 window.__shifts = [];
 new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) window.__shifts.push({value: e.value, recent: e.hadRecentInput});
+  for (const e of list.getEntries()) {
+    window.__shifts.push({value: e.value, recent: e.hadRecentInput});
+  }
 }).observe({type: "layout-shift", buffered: true});
 window.__boxes = (root) => {
   const box = (el) => {
@@ -44,10 +46,14 @@ window.__boxes = (root) => {
     return r && (r.width || r.height) ? [r.x, r.y, r.width, r.height].map(Math.round) : null;
   };
   const parts = {};
-  for (const sel of ["h2", "form[data-kind=new]", ".bar", ".list", ".more"]) parts[sel] = box(root.querySelector(sel));
+  for (const sel of ["h2", "form[data-kind=new]", ".bar", ".list", ".more"]) {
+    parts[sel] = box(root.querySelector(sel));
+  }
   for (const el of root.querySelectorAll("article[data-comment-id]")) {
     parts["comment " + el.dataset.commentId] = box(el);
-    for (const part of [".head", ".body", ".actions", ".kids"]) parts[el.dataset.commentId + part] = box(el.querySelector(":scope > " + part));
+    for (const part of [".head", ".body", ".actions", ".kids"]) {
+      parts[el.dataset.commentId + part] = box(el.querySelector(":scope > " + part));
+    }
   }
   return parts;
 };
