@@ -242,19 +242,18 @@ def fragment(page: dict[str, Any], page_json: str, place: Place, *,
     )
 
 
-def permalink_page(page: dict[str, Any], page_json: str, place: Place, *,
-                   widget_url: str, replies_of: dict[str, Any] | None = None,
-                   next_url: str | None = None) -> str:
-    """A whole document for readers without JavaScript (and for archives and sharing)."""
-    article = page["article"]
+def permalink_page(article: dict[str, Any], place: Place, fragment_html: str, *,
+                   widget_url: str, replies_of: dict[str, Any] | None = None) -> str:
+    """A whole document around a fragment, for readers without JavaScript (and for archives
+    and sharing). `article` holds the key (`id`) and, when known, its `title` and `url`."""
     url = article.get("url") or ""
     title = article.get("title") or article["id"]
     return _environment().get_template("permalink.html").render(
-        fragment=markupsafe.Markup(fragment(page, page_json, place, next_url=next_url)),
+        fragment=markupsafe.Markup(fragment_html),
         title=say(place.lang, "comments_on", title=title),
         article_url=url if url.lower().startswith(("http://", "https://")) else None,
-        replies_of=replies_of, widget_url=widget_url,
-        **_context(page, place),
+        replies_of=replies_of, widget_url=widget_url, article=article, place=place,
+        lang=place.lang, t=lambda key, **values: say(place.lang, key, **values),
     )
 
 

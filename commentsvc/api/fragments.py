@@ -83,11 +83,11 @@ def render_thread(args: dict) -> Response:
 
 
 def fragment_html(site: str, article: str, *, lang: str = "en", theme: str = "auto",
-                  sort: str = "oldest", limit: int = 20) -> str:
-    """The fragment for a page this service builds itself (the demo newspaper), from the same
-    cache as GET /render: what a publisher's server fetches over HTTP."""
+                  sort: str = "oldest", limit: int = 20, cursor: str | None = None) -> str:
+    """The fragment for a page this service builds itself (the demo newspaper, permalink
+    pages), from the same cache as GET /render: what a publisher's server fetches over HTTP."""
     args = {"site": site, "article": article, "lang": pick_language(lang), "theme": theme,
-            "sort": sort, "limit": limit, "cursor": None}
+            "sort": sort, "limit": limit, "cursor": cursor}
     key, build = _cached(args)
     if key is None:
         return build().decode()

@@ -328,7 +328,8 @@ class Thread {
       this.show(adopt);
       const typed = root.querySelector("textarea");
       if (typed) this.compose.ta.value = typed.value;
-      this.myVotes.then((v) => { this.votes = v; for (const n of this.nodes.values()) if (n.showVotes) n.showVotes(); });
+      // Votes cast meanwhile win over the answer.
+      this.myVotes.then((v) => { this.votes = Object.assign(v, this.votes); this.myVotes = null; for (const n of this.nodes.values()) if (n.showVotes) n.showVotes(); });
     }
     root.replaceChildren(this.rootEl);
     applyStyles(root);

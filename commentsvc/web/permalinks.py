@@ -15,7 +15,8 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import BadRequest, NotFound
 
 from commentsvc import thread_html, threads
-from commentsvc.api.fragments import PermalinkQuery, page_json, service_root
+from commentsvc.api.fragments import PermalinkQuery, fragment_html, service_root
+from commentsvc.api.public import read_limit
 from commentsvc.api.requests import service_config
 from commentsvc.extensions import db
 from commentsvc.schemas import CommentOut, RepliesOut, normalise_key
@@ -31,6 +32,7 @@ CONTENT_SECURITY_POLICY = (
 
 @bp.get("/t/<site>", defaults={"article": None})
 @bp.get("/t/<site>/<path:article>")
+@read_limit
 def thread_page(site: str, article: str | None) -> Response:
     """`/t/default/news-42`, or `/t/default?article=/news/42` for keys a path would rewrite."""
     query = request.args.to_dict()
@@ -43,19 +45,20 @@ def thread_page(site: str, article: str | None) -> Response:
     site, article = normalise_key(site), normalise_key(article)
     if not article.strip():
         raise NotFound("no article named")
-    config = service_config()
-    head = threads.thread_head(db.session, config, site, article)
-    options = {"sort": args["sort"], "limit": args["limit"], "cursor": args["cursor"]}
+    head = threads.thread_head(db.session, service_config(), site, article)
     place = thread_html.Place(service_root(), head.site_key, article, lang=args["lang"],
-                              **options)
+                              sort=args["sort"], limit=args["limit"], cursor=args["cursor"])
     widget = url_for("static", filename="widget.js")
     if args["replies"] is not None:
         html = _replies_page(head, place, args["replies"], args["cursor"], widget)
     else:
-        page = threads.thread_page(db.session, head, **options)
-        encoded = page_json(page)
-        html = thread_html.permalink_page(json.loads(encoded), encoded, place,
-                                          widget_url=widget)
+        # The thread's pages come from the page cache, as GET /render's do.
+        fragment = fragment_html(head.site_key, article, lang=args["lang"], sort=args["sort"],
+                                 limit=args["limit"], cursor=args["cursor"])
+        row = head.article
+        about = {"id": article, "title": row.title if row else None,
+                 "url": row.url if row else None}
+        html = thread_html.permalink_page(about, place, fragment, widget_url=widget)
     response = make_response(html)
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     return response
@@ -84,9 +87,9 @@ def _replies_page(head: threads.Head, place: thread_html.Place, comment_id: int,
     # Not a first page: the widget is not offered to adopt it (its key names no cursor).
     place = thread_html.Place(place.service, place.site, place.article, place.sort,
                               place.limit, f"replies:{comment_id}:{cursor or ''}", place.lang)
-    return thread_html.permalink_page(page, json.dumps(page), place, widget_url=widget,
-                                      replies_of={"id": comment_id, "name": name},
-                                      next_url=next_url)
+    fragment = thread_html.fragment(page, json.dumps(page), place, next_url=next_url)
+    return thread_html.permalink_page(page["article"], place, fragment, widget_url=widget,
+                                      replies_of={"id": comment_id, "name": name})
 
 
 def _nest(top: dict[str, Any], flat: list[dict[str, Any]]) -> None:
