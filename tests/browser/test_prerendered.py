@@ -203,3 +203,17 @@ def test_the_prerendered_article_without_javascript_has_no_serious_accessibility
         new_page, seeded):
     page = as_seen_without_javascript(new_page, seeded.url + ARTICLE)
     assert serious_violations(page) == []
+
+
+def test_the_dark_theme_shows_before_any_script_as_after(new_page, seeded):
+    """No flash from light to dark: the server's thread follows prefers-color-scheme itself."""
+    colours = "getComputedStyle(document.getElementById('commentsvc').shadowRoot" \
+              ".querySelector('.root')).backgroundColor"
+    off = new_page(color_scheme="dark", java_script_enabled=False)
+    off.goto(seeded.url + ARTICLE)
+    expect(widget(off).locator(".list > article")).to_have_count(SEEDED_TOP_LEVEL)
+    on = new_page(color_scheme="dark")
+    on.goto(seeded.url + ARTICLE)
+    expect(widget(on).locator("script.page")).to_have_count(0)
+    expect(widget(on).locator(".root.dark")).to_have_count(1)
+    assert off.evaluate(colours) == on.evaluate(colours) == "rgb(22, 24, 28)"
