@@ -35,7 +35,7 @@ from seed import ThreadShape
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from commentsvc import create_app
+from commentsvc import create_app, threads
 from commentsvc.extensions import db
 from commentsvc.models import APPROVED, Article, Comment
 
@@ -180,6 +180,18 @@ def page_check(shape: ThreadShape) -> Callable[[Any], str | None]:
     return check
 
 
+def fragment_check(shape: ThreadShape) -> Callable[[Any], str | None]:
+    def check(body: Any) -> str | None:
+        if not isinstance(body, str) or not body.startswith('<template shadowrootmode="open">'):
+            return "not a server-rendered fragment"
+        shown = body.count('<article id="comment-')
+        expected = min(20, shape.top) * (1 + min(threads.REPLIES_PER_COMMENT, shape.replies))
+        if shown != expected:
+            return f"{shown} comments in the fragment, expected {expected}"
+        return None
+    return check
+
+
 def counts_check(per_article: int) -> Callable[[Any], str | None]:
     def check(body: Any) -> str | None:
         wrong = {k: v for k, v in body["counts"].items() if v != per_article}
@@ -191,6 +203,9 @@ def read_groups(connections: int) -> dict[str, list[Scenario]]:
     """Scenarios that are compared with each other run interleaved, slice by slice."""
     def page(article: str) -> str:
         return "/api/v1/comments?" + urlencode({"site": "default", "article": article})
+
+    def fragment(article: str) -> str:
+        return "/api/v1/render?" + urlencode({"site": "default", "article": article})
 
     counts = "/api/v1/counts?" + urlencode(
         [("site", "default"), *(("article", key) for key in COUNT_ARTICLES)]
@@ -211,6 +226,15 @@ def read_groups(connections: int) -> dict[str, list[Scenario]]:
             Scenario("bare", "bare Flask JSON route (same gunicorn settings)", "bare", "/",
                      connections,
                      lambda body: None if body.get("status") == "ok" else "bad bare answer"),
+        ],
+        # Both from the version-keyed page cache: what a publisher's server (or a CDN) asks for
+        # on every article view, against what the widget asks for.
+        "fragment vs JSON page": [
+            Scenario("render-200", "server-rendered fragment (GET /render), 200 comments",
+                     "main", fragment("thread-200"), connections,
+                     fragment_check(MAIN_THREADS["thread-200"])),
+            Scenario("json-200", "JSON thread page (GET /comments), 200 comments", "main",
+                     page("thread-200"), connections, page_check(MAIN_THREADS["thread-200"])),
         ],
         "counts": [
             Scenario("counts-1k", "counts of 20 articles, 1,000 comments in the database",
@@ -271,8 +295,11 @@ def measure(wrk: str, group: list[Scenario], running: dict[str, servers.Server],
 
 
 def fetch_json(url: str) -> tuple[Any, int]:
+    """The answer parsed (HTML stays text), and its size."""
     with urllib.request.urlopen(url, timeout=30) as response:
         raw = response.read()
+        if response.headers.get_content_type() == "text/html":
+            return raw.decode(), len(raw)
         return json.loads(raw), len(raw)
 
 
@@ -384,7 +411,7 @@ def main(argv: list[str]) -> int:
             if problem:
                 raise RuntimeError(f"{sc.name}: {problem}")
             extra = (f", {shown_comments(body['comments'])} comments shown"
-                     if "comments" in body else "")
+                     if isinstance(body, dict) and "comments" in body else "")
             print(f"  checked {sc.name}: {size:,} bytes{extra}", flush=True)
         # Warm-up (imports, caches, connection pools), discarded; posts are counted below.
         warm_up, elsewhere = Run(), Run()
@@ -454,6 +481,8 @@ def summarise(args: argparse.Namespace, groups: dict[str, list[Scenario]],
     fraction = ratio_median(measured, "page-200", "bare", "rps")
     cpu_fraction = ratio_median(measured, "bare", "page-200", "cpu_ms")
     counts = ratio_median(measured, "counts-100k", "counts-1k", "p50_ms")
+    fragment = ratio_median(measured, "json-200", "render-200", "rps")
+    fragment_cpu = ratio_median(measured, "render-200", "json-200", "cpu_ms")
     words = ratio_median(measured, "post-words", "post", "cpu_ms")
     rows += [
         ("p50 latency ratio: 10,000-comment thread (2,000 top-level) / 100-comment thread",
@@ -464,6 +493,10 @@ def summarise(args: argparse.Namespace, groups: dict[str, list[Scenario]],
          f"{fraction:.3f}", ">= 0.25", verdict(fraction >= 0.25)),
         ("the same by server CPU: CPU ms per bare request / per 200-comment page",
          f"{cpu_fraction:.3f}", ">= 0.25", verdict(cpu_fraction >= 0.25)),
+        ("req/s of the cached JSON page / req/s of the cached fragment (200 comments)",
+         f"{fragment:.2f}", "<= 1.5", verdict(fragment <= 1.5)),
+        ("the same by server CPU: CPU ms per fragment / per JSON page",
+         f"{fragment_cpu:.2f}", "<= 1.5", verdict(fragment_cpu <= 1.5)),
         ("p50 latency ratio: counts with 100,000 / with 1,000 comments in the database",
          f"{counts:.2f}", "< 1.5", verdict(counts < 1.5)),
         (f"server CPU per post with {WORD_LIST_SIZE:,}-entry word lists / without",

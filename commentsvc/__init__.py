@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from commentsvc.api import (
         admin,
         feeds,
+        fragments,  # noqa: F401  (adds /render to the public blueprint)
         health,
         hooks,
         mail_admin,
@@ -91,10 +92,10 @@ def register_blueprints(app: Flask) -> None:
         public,
         static,
     )
-    from commentsvc.web import mail, moderator
+    from commentsvc.web import mail, moderator, permalinks
 
     rest_api.register_blueprint(health.blp)
-    rest_api.register_blueprint(public.blp)
+    rest_api.register_blueprint(public.blp)  # with fragments.py's /render on it
     rest_api.register_blueprint(feeds.blp)
     rest_api.register_blueprint(admin.blp)
     rest_api.register_blueprint(privacy.blp)
@@ -104,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(web.bp)
     app.register_blueprint(moderator.bp)
     app.register_blueprint(mail.bp)
+    app.register_blueprint(permalinks.bp)
     static.register(app)
     hooks.register_hooks(app)
     from commentsvc.cli import register_commands

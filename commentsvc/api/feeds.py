@@ -59,7 +59,7 @@ def _thread_feed(site_key: str, article_key: str) -> Response:
         return page_cache.json_response(build(), CONTENT_TYPE)
     key = ("feed", head.version, self_url)
     return page_cache.serve(current_app.extensions["commentsvc_pages"], key, build,
-                            CONTENT_TYPE)
+                            lambda body: page_cache.json_response(body, CONTENT_TYPE))
 
 
 def _site_feed(site_key: str) -> Response:

@@ -72,7 +72,7 @@ def not_modified(etag: str) -> Response | None:
 
 
 def serve(cache: PageCache, key: Hashable, build: Callable[[], bytes],
-          content_type: str = "application/json") -> Response:
+          respond: Callable[[bytes], Response] = json_response) -> Response:
     """The page for `key`: 304 to a matching If-None-Match, else from the cache or built."""
     etag = etag_of(key)
     unchanged = not_modified(etag)
@@ -84,6 +84,6 @@ def serve(cache: PageCache, key: Hashable, build: Callable[[], bytes],
     if body is None:
         body = build()
         cache.put(key, body)
-    response = json_response(body, content_type)
+    response = respond(body)
     response.set_etag(etag)
     return response

@@ -295,8 +295,10 @@ class Thread {
   async start() {
     const root = this.host.shadowRoot || this.host.attachShadow({ mode: "open" });
     this.shadow = root;
-    root.replaceChildren();
-    applyStyles(root);
+    // A thread the server rendered (GET /render) stays on screen until ours replaces it in
+    // one step, from the same page: no second fetch, nothing moves.
+    const pre = root.querySelector("script.page"), o = this.o;
+    const adopt = pre && pre.dataset.key === JSON.stringify([o.site, o.article, this.sort, o.pageSize, ""]) && JSON.parse(pre.textContent);
     await loadLocale(this.o.lang, SCRIPT_ROOT || this.o.api.replace(/\/api\/v1$/, ""));
     if (this.dead) return;
     const t = (this.t = translator(this.o.lang)), id = "cs" + ++uid;
@@ -319,7 +321,6 @@ class Thread {
         this.notice, this.status, this.list, this.moreBtn, this.live,
         h("p", { class: "sub" }, h("a", { class: "feed", rel: "alternate", type: "application/atom+xml", text: t("feed"),
           href: this.o.api + "/feed.atom?" + new URLSearchParams({ site: this.o.site, article: this.o.article }) }))));
-    root.append(this.rootEl);
     this.theme();
     this.setCount(0);
     addEventListener("hashchange", this.onHash);
@@ -327,7 +328,16 @@ class Thread {
     // Pages are the same for all (and cached): our votes come apart.
     this.myVotes = this.req("GET", "/votes?" + new URLSearchParams({ site: this.o.site, article: this.o.article }))
       .then(({ data }) => data.votes, () => ({}));
-    this.load(null).then((ok) => ok && this.fromHash());
+    if (adopt) {
+      this.show(adopt);
+      const typed = root.querySelector("textarea");
+      if (typed) this.compose.ta.value = typed.value;
+      // Votes cast meanwhile win over the answer.
+      this.myVotes.then((v) => { this.votes = Object.assign(v, this.votes); this.myVotes = null; for (const n of this.nodes.values()) if (n.showVotes) n.showVotes(); });
+    }
+    root.replaceChildren(this.rootEl);
+    applyStyles(root);
+    (adopt ? Promise.resolve(1) : this.load(null)).then((ok) => ok && this.fromHash());
   }
 
   destroy() {
@@ -415,7 +425,11 @@ class Thread {
       return false;
     }
     if (this.myVotes) { this.votes = await this.myVotes; this.myVotes = null; }
-    if (this.dead) return false;
+    return this.dead ? false : this.show(data, linked);
+  }
+
+  show(data, linked) {
+    const t = this.t;
     this.status.hidden = true;
     this.list.removeAttribute("aria-busy");
     for (const [id, n] of this.nodes) if (n.reply) this.drafts[id] = n.reply.ta.value;
@@ -554,12 +568,14 @@ class Thread {
       this.avatar(c.author),
       h("span", { class: "name" + (gone ? " gone" : ""), text: gone ? t("deleted") : (c.author && c.author.name) || t("anon") }),
       c.author && c.author.verified && h("span", { class: "badge", text: "✓ " + t("verified") }),
+      n.pending && h("span", { class: "badge", text: t("pending") }),
+      c.pinned && h("span", { class: "badge pin", text: t("pinned") }),
+      c.edited_at && h("span", { class: "sub", title: this.dtf.format(new Date(c.edited_at)), text: "· " + t("edited") }),
+      // Last: when its text changes (on taking over a server-rendered thread, every minute),
+      // nothing after it moves.
       h("a", { class: "time", href: link,
         onclick: (e) => { if (location.hash === "#comment-" + c.id) { e.preventDefault(); this.fromHash(); } } },
-      h("time", { datetime: c.created_at, title: this.dtf.format(when), text: this.ago(when) })),
-      c.edited_at && h("span", { class: "sub", title: this.dtf.format(new Date(c.edited_at)), text: "· " + t("edited") }),
-      n.pending && h("span", { class: "badge", text: t("pending") }),
-      c.pinned && h("span", { class: "badge pin", text: t("pinned") }));
+      h("time", { datetime: c.created_at, title: this.dtf.format(when), text: this.ago(when) })));
     if (gone) n.body.replaceChildren(h("p", { class: "gone", text: t("deleted") }));
     else n.body.innerHTML = c.html; // sanitised by the service (nh3 allowlist), never raw input
     this.actions(n);

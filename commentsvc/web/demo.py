@@ -123,6 +123,9 @@ ARTICLES: tuple[DemoArticle, ...] = (
 HOME_SLUG = ARTICLES[0].slug
 BUSY_SLUG = ARTICLES[1].slug
 ONE_COMMENT_SLUG = ARTICLES[2].slug
+# This one article includes the server-rendered thread (GET /api/v1/render) in its HTML, as a
+# publisher's server would; the others let the widget draw it: both ways, side by side.
+PRERENDERED_SLUG = ARTICLES[3].slug
 
 
 def demo_article(slug: str) -> DemoArticle | None:
@@ -247,7 +250,20 @@ def seed_demo(session: Session, config: ServiceConfig, site: str = DEFAULT_SITE)
         seeder = _Seeder(session, config, site, one, config.now() - timedelta(hours=5))
         seeder.post("Hana", "Their rye is the best thing on Quarry Lane. Well deserved!")
         created += 1
+    if not _has_comments(session, site, PRERENDERED_SLUG):
+        water = demo_article(PRERENDERED_SLUG)
+        seeder = _Seeder(session, config, site, water, config.now() - timedelta(hours=9))
+        created += _seed_small_thread(seeder)
     return created
+
+
+def _seed_small_thread(seeder: _Seeder) -> int:
+    """A short thread with a conversation, for the article that is rendered on the server."""
+    first = seeder.post("Oskar", "Does the ban cover **filling a paddling pool** with a hose?")
+    seeder.post("Priya", "Yes, a hose for any purpose. A watering can is fine.", first)
+    seeder.post("Samir", "Grey water from the bath has kept my tomatoes alive all summer.")
+    seeder.post("Leila", "41 per cent in November is worrying. What is the usual level?")
+    return 4
 
 
 def _seed_busy_thread(seeder: _Seeder) -> int:

@@ -8,9 +8,18 @@ elsewhere, which the Content-Security-Policy below enforces.
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, make_response, render_template, request, url_for
+from markupsafe import Markup
 
+from commentsvc.api.fragments import fragment_html
 from commentsvc.sites import DEFAULT_SITE
-from commentsvc.web.demo import ARTICLES, BUSY_SLUG, HOME_SLUG, DemoArticle, demo_article
+from commentsvc.web.demo import (
+    ARTICLES,
+    BUSY_SLUG,
+    HOME_SLUG,
+    PRERENDERED_SLUG,
+    DemoArticle,
+    demo_article,
+)
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
@@ -40,15 +49,24 @@ def _article_page(article: DemoArticle) -> Response:
     # ?lang=de and ?theme=dark show the widget's translations and dark theme on the demo.
     lang = request.args.get("lang", "")
     theme = request.args.get("theme", "")
+    lang = lang if lang in LANGUAGES else ""
+    theme = theme if theme in THEMES else ""
+    prerendered = None
+    if article.slug == PRERENDERED_SLUG:
+        # What a publisher's template does with GET /api/v1/render (README: "Server-rendered
+        # threads"); in-process here, from the same cache.
+        prerendered = Markup(fragment_html(DEFAULT_SITE, article.slug, lang=lang or "en",
+                                           theme=theme or "auto"))
     html = render_template(
         "article.html",
         article=article,
         url=url_for("web.article", slug=article.slug, _external=True),
         read_next=[a for a in ARTICLES if a.slug != article.slug],
         site=DEFAULT_SITE,
-        lang=lang if lang in LANGUAGES else "",
-        theme=theme if theme in THEMES else "",
+        lang=lang,
+        theme=theme,
         busy=article.slug == BUSY_SLUG,
+        prerendered=prerendered,
     )
     response = make_response(html)
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
