@@ -16,6 +16,7 @@ from commentsvc.api.page_cache import PageCache
 from commentsvc.config import DEV_SECRET_KEY, check_settings, settings_from_env
 from commentsvc.extensions import api as rest_api
 from commentsvc.extensions import db, limiter, migrate
+from commentsvc import webhooks
 from commentsvc.sites import ServiceConfig
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -65,6 +66,7 @@ def register_extensions(app: Flask) -> None:
     app.after_request(add_ratelimit_headers)
     limiter.init_app(app)
     rest_api.init_app(app)
+    webhooks.init()
     app.extensions["commentsvc_pages"] = PageCache(app.config["COMMENTSVC_PAGE_CACHE_ENTRIES"])
     app.extensions["commentsvc"] = ServiceConfig(
         secret_key=app.config["SECRET_KEY"],
@@ -78,6 +80,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from commentsvc import web
     from commentsvc.api import admin, health, hooks, portability, privacy, public, static
+    from commentsvc.api import webhooks as webhook_routes  # noqa: F401 (routes on admin.blp)
     from commentsvc.web import moderator
 
     rest_api.register_blueprint(health.blp)

@@ -137,6 +137,8 @@ def configure(log_format: str) -> None:
 
 def log_event(event: events.Event) -> None:
     """One line per rule decision and per moderation action, once committed."""
+    if isinstance(event, events.CommentChanged):
+        return  # the moderation action or rule behind it has its own line
     if isinstance(event, events.PostDecided):
         kind, action, actor = "rule_decision", event.decision, RULES_ACTOR
     else:
