@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from commentsvc import webhooks
 from commentsvc.api import observability
 from commentsvc.api.hooks import add_ratelimit_headers
 from commentsvc.api.inputs import register_input_checks
@@ -16,7 +17,6 @@ from commentsvc.api.page_cache import PageCache
 from commentsvc.config import DEV_SECRET_KEY, check_settings, settings_from_env
 from commentsvc.extensions import api as rest_api
 from commentsvc.extensions import db, limiter, migrate
-from commentsvc import webhooks
 from commentsvc.sites import ServiceConfig
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"

@@ -7,8 +7,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
-
 
 @dataclass
 class Received:
@@ -26,12 +24,12 @@ class Receiver:
     answers: list[tuple[int, str, dict[str, str]]] = field(default_factory=list)
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
+def run_receiver() -> Iterator[Receiver]:
+    """Yields a running receiver; use as `yield from run_receiver()` in a fixture."""
     box: dict[str, Receiver] = {}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             got = box["r"]
             got.requests.append(Received(self.path, dict(self.headers.items()),
@@ -51,7 +49,8 @@ def receiver() -> Iterator[Receiver]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     port = server.server_address[1]
     box["r"] = Receiver(f"http://127.0.0.1:{port}/hooks/comments", port)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True,
+                              kwargs={"poll_interval": 0.05})
     thread.start()
     yield box["r"]
     server.shutdown()

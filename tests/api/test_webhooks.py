@@ -14,11 +14,16 @@ from commentsvc.extensions import db
 from commentsvc.models import Webhook
 from tests.api.admin_support import bearer, keys  # noqa: F401 (fixture)
 from tests.conftest import post
-from tests.webhook_support import receiver  # noqa: F401 (fixture)
+from tests.webhook_support import run_receiver
 
 HOOKS = "/api/v1/admin/sites/default/webhooks"
 READER = {"X-Reader-Token": "reader-webhooks-token-0"}
 ALL_EVENTS = list(webhooks.WEBHOOK_EVENTS)
+
+
+@pytest.fixture
+def receiver():
+    yield from run_receiver()
 
 
 @pytest.fixture
@@ -276,8 +281,8 @@ def test_the_address_is_checked_again_at_delivery(make_app, client, keys,  # noq
     assert "loopback" in delivery["last_error"]
 
 
-def test_a_secret_sealed_under_another_service_key_fails_for_good(make_app, client,  # noqa: F811
-                                                                  keys, receiver):
+def test_a_secret_sealed_under_another_service_key_fails_for_good(
+        make_app, client, keys, receiver):  # noqa: F811
     hook = add_hook(client, keys.admin, receiver.url, ["comment.created"]).json
     post(client)
     rekeyed = make_app(COMMENTSVC_WEBHOOKS_ALLOW_PRIVATE=True,
