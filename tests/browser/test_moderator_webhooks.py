@@ -58,3 +58,23 @@ def test_an_admin_adds_a_webhook_and_retries_a_failed_delivery(page, server, rec
     expect(deliveries.first).to_contain_text("200")
     last = receiver.requests[-1]
     assert Verifier(signing_secret).verify(last.body, last.headers)["type"].startswith("comment.")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_webhooks_screen_has_no_serious_accessibility_violations(new_page, server, receiver,
+                                                                     scheme):
+    from tests.browser.test_moderator_settings import AXE, RUN_AXE
+
+    page = sign_in(new_page(color_scheme=scheme, bypass_csp=True), server,
+                   make_key(server, "admin"))
+    page.add_script_tag(content=AXE)
+    page.get_by_role("navigation", name="Views").get_by_role("button", name="Webhooks").click()
+    form = page.get_by_role("form", name="Add a webhook")
+    form.get_by_label("URL").fill(receiver.url)
+    form.get_by_role("button", name="Add webhook").click()
+    expect(page.get_by_label("Signing secret")).to_be_visible()
+    post_comment(server, "Heard by a webhook")
+    worker.run_once(server.app)
+    page.get_by_role("button", name="Deliveries of webhook").click()
+    expect(page.locator("#deliveries tr")).to_have_count(2)
+    assert page.evaluate(RUN_AXE) == []
