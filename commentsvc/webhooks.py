@@ -19,6 +19,7 @@ import hmac
 import http.client
 import json
 import os
+import socket
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -92,14 +93,15 @@ def new_secret() -> str:
 # --- managing webhooks (admin API) ------------------------------------------------------------
 
 def create(session: Session, secret_key: str, moderator: Moderator, site: Site, url: str,
-           wanted: list[str], now: datetime, *, allow_private: bool) -> tuple[Webhook, str]:
+           wanted: list[str], now: datetime, *, allow_private: bool,
+           resolver: netguard.Resolver = socket.getaddrinfo) -> tuple[Webhook, str]:
     """A new webhook and the only copy of its signing secret."""
     moderator.require(site.id, role="admin")
     unknown = sorted(set(wanted) - set(WEBHOOK_EVENTS))
     if not wanted or unknown:
         raise Invalid("events", f"give one or more of {', '.join(WEBHOOK_EVENTS)}")
     try:
-        netguard.resolve(url, allow_private=allow_private)
+        netguard.resolve(url, allow_private=allow_private, resolver=resolver)
     except netguard.Refused as exc:
         raise Invalid("url", f"refused: {exc}", code="webhook_url_refused") from None
     if len(listed(session, site)) >= MAX_PER_SITE:
@@ -176,6 +178,11 @@ def event_names(event: events.CommentChanged) -> list[str]:
         return {APPROVED: ["comment.published"], DELETED: ["comment.deleted"],
                 REJECTED: ["comment.rejected"], SPAM: ["comment.rejected"]}.get(event.status, [])
     return []
+
+
+def resolver() -> netguard.Resolver:
+    """getaddrinfo, unless the app was given another (tests: no DNS at test time)."""
+    return current_app.config.get("COMMENTSVC_RESOLVER") or socket.getaddrinfo
 
 
 def _now() -> datetime:
@@ -270,7 +277,8 @@ def send(session: Session, message: OutboxMessage) -> None:
     try:
         # Checked again now: the name may resolve elsewhere than when the webhook was made.
         target = netguard.resolve(
-            hook.url, allow_private=current_app.config["COMMENTSVC_WEBHOOKS_ALLOW_PRIVATE"])
+            hook.url, allow_private=current_app.config["COMMENTSVC_WEBHOOKS_ALLOW_PRIVATE"],
+            resolver=resolver())
     except netguard.Refused as exc:
         raise failed(f"refused: {exc}") from None
     body = json.dumps(delivery.body, separators=(",", ":"), ensure_ascii=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -56,3 +58,13 @@ def run_receiver() -> Iterator[Receiver]:
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)
+
+
+def no_dns(host: str, port: int, type: int = 0) -> list:
+    """A resolver for tests that must not ask DNS: IP literals only, names do not resolve."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        raise socket.gaierror(f"{host}: no DNS in the tests") from None
+    family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+    return [(family, socket.SOCK_STREAM, 6, "", (str(address), port))]

@@ -36,7 +36,8 @@ def add_webhook(data: dict, site_key: str) -> Webhook:
     config = service_config()
     hook, secret = webhooks.create(
         db.session, config.secret_key, moderator(), site, data["url"], data["events"],
-        config.now(), allow_private=current_app.config["COMMENTSVC_WEBHOOKS_ALLOW_PRIVATE"])
+        config.now(), allow_private=current_app.config["COMMENTSVC_WEBHOOKS_ALLOW_PRIVATE"],
+        resolver=webhooks.resolver())
     db.session.commit()
     hook.secret = secret
     return hook

@@ -14,7 +14,7 @@ from commentsvc.extensions import db
 from commentsvc.models import Webhook
 from tests.api.admin_support import bearer, keys  # noqa: F401 (fixture)
 from tests.conftest import post
-from tests.webhook_support import run_receiver
+from tests.webhook_support import no_dns, run_receiver
 
 HOOKS = "/api/v1/admin/sites/default/webhooks"
 READER = {"X-Reader-Token": "reader-webhooks-token-0"}
@@ -252,7 +252,9 @@ def test_bad_webhook_bodies_are_refused(client, keys, body):  # noqa: F811
     "http://no-such-host.invalid/hook",
 ])
 def test_webhook_urls_to_inside_addresses_are_refused(make_app, keys, url):  # noqa: F811
-    strict = make_app(COMMENTSVC_WEBHOOKS_ALLOW_PRIVATE=False)
+    # localhost is in /etc/hosts; every other name must fail without asking DNS.
+    strict = make_app(COMMENTSVC_WEBHOOKS_ALLOW_PRIVATE=False,
+                      COMMENTSVC_RESOLVER=None if "localhost" in url else no_dns)
     answer = strict.test_client().post(HOOKS, json={"url": url, "events": ALL_EVENTS},
                                        headers=bearer(keys.admin))
     assert answer.status_code == 422, answer.json
@@ -308,3 +310,24 @@ def test_a_receiver_that_never_answers_well_ends_as_failed(app, client, keys,  #
     assert len(receiver.requests) == 8
     body = json.loads(receiver.requests[0].body)
     assert body["type"] == "comment.created"
+
+
+def test_a_site_has_at_most_twenty_webhooks(client, keys, receiver):  # noqa: F811
+    for _ in range(webhooks.MAX_PER_SITE):
+        assert add_hook(client, keys.admin, receiver.url).status_code == 201
+    answer = add_hook(client, keys.admin, receiver.url)
+    assert (answer.status_code, answer.json["error"]["code"]) == (409, "too_many_webhooks")
+
+
+def test_a_delivery_being_sent_cannot_be_retried(app, client, keys, receiver,  # noqa: F811
+                                                 clock):
+    from commentsvc import outbox
+
+    hook = add_hook(client, keys.admin, receiver.url, ["comment.created"]).json
+    post(client)
+    with app.app_context():
+        outbox.claim(db.session, clock(), "busy-worker")
+    base = f"{HOOKS}/{hook['id']}/deliveries"
+    delivery = client.get(base, headers=bearer(keys.admin)).json["deliveries"][0]
+    answer = client.post(f"{base}/{delivery['id']}/retry", headers=bearer(keys.admin))
+    assert (answer.status_code, answer.json["error"]["code"]) == (409, "delivery_in_progress")
