@@ -153,14 +153,14 @@ class _PinnedHTTP(http.client.HTTPConnection):
 
 
 def post(target: Target, body: bytes, headers: dict[str, str], *,
-         timeout: float = TIMEOUT_SECONDS) -> Answer:
+         timeout: float = TIMEOUT_SECONDS, context: ssl.SSLContext | None = None) -> Answer:
     """POST `body` to the checked target; the status and the first bytes of the answer.
 
     Raises OSError (and http.client.HTTPException) when no answer comes.
     """
     connection: http.client.HTTPConnection
     if target.url.scheme == "https":
-        connection = _PinnedHTTPS(target, timeout, ssl.create_default_context())
+        connection = _PinnedHTTPS(target, timeout, context or ssl.create_default_context())
     else:
         connection = _PinnedHTTP(target, timeout)
     path = target.url.path or "/"

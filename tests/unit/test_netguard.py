@@ -69,3 +69,73 @@ def test_only_the_first_bytes_of_an_answer_are_kept():
         receiver.answers = [(200, "x" * 100_000, {})]
         target = netguard.resolve(receiver.url, allow_private=True)
         assert len(netguard.post(target, b"{}", {}).excerpt) == netguard.EXCERPT_BYTES
+
+
+@pytest.fixture
+def tls_receiver(tmp_path):
+    """An HTTPS receiver on 127.0.0.1 with a self-signed certificate for hooks.example."""
+    import datetime
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hooks.example")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=1))
+            .not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("hooks.example")]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    hosts: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            hosts.append(self.headers["Host"])
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    serving = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    serving.load_cert_chain(cert_file, key_file)
+    server.socket = serving.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    yield server.server_address[1], cert_file, hosts
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def test_https_goes_to_the_checked_address_and_checks_the_certificate_for_the_name(
+        tls_receiver):
+    import ssl
+
+    port, cert_file, hosts = tls_receiver
+    target = netguard.resolve(f"https://hooks.example:{port}/in", allow_private=True,
+                              resolver=fake_resolver("127.0.0.1"))
+    trusting = ssl.create_default_context(cafile=str(cert_file))
+    assert netguard.post(target, b"{}", {}, context=trusting).status == 204
+    assert hosts == [f"hooks.example:{port}"]
+    # Without trusting that certificate, nothing is sent: TLS is not skipped.
+    with pytest.raises(ssl.SSLError):
+        netguard.post(target, b"{}", {})
+    assert len(hosts) == 1
