@@ -297,7 +297,11 @@ class Webhook(db.Model):
 class WebhookDelivery(db.Model):
     """One event for one webhook: its body, and how the attempts to deliver it went."""
 
-    __table_args__ = (Index("ix_webhook_delivery_recent", "webhook_id", "id"),)
+    __table_args__ = (
+        Index("ix_webhook_delivery_recent", "webhook_id", "id"),
+        # A deleted comment's words are removed from the log: found by comment.
+        Index("ix_webhook_delivery_comment", "comment_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     webhook_id: Mapped[int] = mapped_column(ForeignKey("webhook.id"))

@@ -21,7 +21,7 @@ import json
 import os
 import socket
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -209,10 +209,38 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
+KEEP_DELIVERIES = timedelta(days=30)
+
+
+def prune(session: Session, now: datetime) -> int:
+    """Forget finished deliveries (and the comment copies in them) after 30 days; commits."""
+    done = session.execute(
+        delete(WebhookDelivery).where(
+            WebhookDelivery.created_at < now - KEEP_DELIVERIES,
+            WebhookDelivery.status.in_((DELIVERY_DELIVERED, DELIVERY_FAILED)))
+        .execution_options(synchronize_session=False))
+    session.commit()
+    return done.rowcount
+
+
+def _forget_words(session: Session, comment: Comment) -> None:
+    """A deleted or erased comment's words leave the delivery log too (queued ones included)."""
+    removed = comment_body(comment)
+    for delivery in session.scalars(select(WebhookDelivery)
+                                    .where(WebhookDelivery.comment_id == comment.id)):
+        body = dict(delivery.body)
+        body["data"] = {**body.get("data", {}), "comment": removed}
+        delivery.body = body
+
+
 def on_comment_changed(session: Session, event: events.Event) -> None:
     """In the write's transaction: a delivery and an outbox message per interested webhook."""
     if not isinstance(event, events.CommentChanged):
         return
+    if event.change == "status" and event.status == DELETED:
+        comment = session.get(Comment, event.comment_id)
+        if comment is not None:
+            _forget_words(session, comment)
     names = event_names(event)
     if not names:
         return

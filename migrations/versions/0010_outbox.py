@@ -74,10 +74,12 @@ def upgrade():
     )
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
         batch_op.create_index('ix_webhook_delivery_recent', ['webhook_id', 'id'], unique=False)
+        batch_op.create_index('ix_webhook_delivery_comment', ['comment_id'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
+        batch_op.drop_index('ix_webhook_delivery_comment')
         batch_op.drop_index('ix_webhook_delivery_recent')
     op.drop_table('webhook_delivery')
     with op.batch_alter_table('webhook', schema=None) as batch_op:

@@ -331,3 +331,28 @@ def test_a_delivery_being_sent_cannot_be_retried(app, client, keys, receiver,  #
     delivery = client.get(base, headers=bearer(keys.admin)).json["deliveries"][0]
     answer = client.post(f"{base}/{delivery['id']}/retry", headers=bearer(keys.admin))
     assert (answer.status_code, answer.json["error"]["code"]) == (409, "delivery_in_progress")
+
+
+def test_a_deleted_comments_words_leave_the_delivery_log(app, client, keys,  # noqa: F811
+                                                          receiver):
+    add_hook(client, keys.admin, receiver.url, ["comment.created"])
+    comment = post(client, "Words I regret").json
+    token = {"Authorization": f"Bearer {comment['edit_token']}"}
+    assert client.delete(f"/api/v1/comments/{comment['id']}", headers=token).status_code == 204
+    with app.app_context():
+        from commentsvc.models import WebhookDelivery
+
+        stored = db.session.scalars(select(WebhookDelivery)).one().body
+    assert "regret" not in json.dumps(stored)
+    assert stored["data"]["comment"]["status"] == "deleted"
+
+
+def test_finished_deliveries_are_forgotten_after_30_days(app, client, keys, receiver,  # noqa: F811
+                                                         clock):
+    hook = add_hook(client, keys.admin, receiver.url, ["comment.created"]).json
+    post(client)
+    worker.run_once(app)
+    clock.advance(days=30, seconds=1)
+    worker.prune(app)
+    assert client.get(f"{HOOKS}/{hook['id']}/deliveries",
+                      headers=bearer(keys.admin)).json["deliveries"] == []
