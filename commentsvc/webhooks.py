@@ -6,7 +6,8 @@ signed the Standard Webhooks way (`webhook-id`, `webhook-timestamp`, `webhook-si
 HMAC-SHA256) with the `standardwebhooks` package, so receivers verify with any of its libraries.
 
 The signing secret is shown once and must stay recoverable to sign, so it cannot be hashed like
-an API key: it is stored encrypted (AES-GCM) under a key derived from COMMENTSVC_SECRET_KEY.
+an API key: it is stored encrypted (secretbox: AES-GCM under a key derived from
+COMMENTSVC_SECRET_KEY).
 Changing that key makes the stored secrets unreadable: such webhooks stop (their deliveries
 fail, saying so) until they are made again.
 """
@@ -14,8 +15,6 @@ fail, saying so) until they are made again.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -24,14 +23,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app, has_app_context
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook as Signer
 
-from commentsvc import audit, events, netguard, outbox
+from commentsvc import audit, events, netguard, outbox, secretbox
 from commentsvc.errors import Conflict, Invalid, NotFound
 from commentsvc.models import (
     APPROVED,
@@ -53,41 +50,9 @@ KIND = "webhook"
 MAX_PER_SITE = 20
 RECENT_DELIVERIES = 50
 SECRET_BYTES = 24
-SEAL_VERSION = "v1"
 USER_AGENT = "commentsvc-webhooks/1"
 DELIVERY_PENDING, DELIVERY_RETRYING = "pending", "retrying"
 DELIVERY_DELIVERED, DELIVERY_FAILED = "delivered", "failed"
-
-
-# --- the secret at rest ----------------------------------------------------------------------
-
-def _sealing_key(secret_key: str) -> AESGCM:
-    # Derived, not the service key itself: a leak of one never is a leak of the other.
-    key = hmac.new(secret_key.encode(), b"commentsvc webhook signing secrets v1",
-                   hashlib.sha256).digest()
-    return AESGCM(key)
-
-
-def seal(secret_key: str, secret: str) -> str:
-    nonce = os.urandom(12)
-    sealed = _sealing_key(secret_key).encrypt(nonce, secret.encode(), b"webhook")
-    return f"{SEAL_VERSION}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
-
-
-def unseal(secret_key: str, stored: str) -> str | None:
-    """The secret, or None when it was sealed under another COMMENTSVC_SECRET_KEY."""
-    version, _, data = stored.partition(":")
-    if version != SEAL_VERSION:
-        return None
-    raw = base64.urlsafe_b64decode(data)
-    try:
-        return _sealing_key(secret_key).decrypt(raw[:12], raw[12:], b"webhook").decode()
-    except InvalidTag:
-        return None
-
-
-def new_secret() -> str:
-    return "whsec_" + base64.b64encode(os.urandom(SECRET_BYTES)).decode()
 
 
 # --- managing webhooks (admin API) ------------------------------------------------------------
@@ -106,9 +71,9 @@ def create(session: Session, secret_key: str, moderator: Moderator, site: Site, 
         raise Invalid("url", f"refused: {exc}", code="webhook_url_refused") from None
     if len(listed(session, site)) >= MAX_PER_SITE:
         raise Conflict(f"a site has at most {MAX_PER_SITE} webhooks", code="too_many_webhooks")
-    secret = new_secret()
+    secret = "whsec_" + base64.b64encode(os.urandom(SECRET_BYTES)).decode()
     hook = Webhook(site_id=site.id, url=url.strip(), events=sorted(set(wanted)),
-                   secret_encrypted=seal(secret_key, secret), created_by=moderator.actor,
+                   secret_encrypted=secretbox.seal(secret_key, secret), created_by=moderator.actor,
                    created_at=now)
     session.add(hook)
     session.flush()
@@ -298,7 +263,7 @@ def send(session: Session, message: OutboxMessage) -> None:
         delivery.last_error = reason[:300]
         return outbox.SendFailed(reason, permanent=permanent)
 
-    secret = unseal(config.secret_key, hook.secret_encrypted)
+    secret = secretbox.unseal(config.secret_key, hook.secret_encrypted)
     if secret is None:
         raise failed("the signing secret cannot be read (COMMENTSVC_SECRET_KEY changed?); "
                      "make the webhook again", permanent=True)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook as Verifier
 
-from commentsvc import webhooks, worker
+from commentsvc import secretbox, webhooks, worker
 from commentsvc.extensions import db
 from commentsvc.models import Webhook
 from tests.api.admin_support import bearer, keys  # noqa: F401 (fixture)
@@ -61,8 +61,8 @@ def test_the_secret_is_stored_encrypted_under_the_service_key(app, client, keys,
     with app.app_context():
         stored = db.session.scalars(select(Webhook)).one().secret_encrypted
     assert secret not in stored and secret[6:] not in stored
-    assert webhooks.unseal("test-secret", stored) == secret
-    assert webhooks.unseal("another-service-secret-key", stored) is None
+    assert secretbox.unseal("test-secret", stored) == secret
+    assert secretbox.unseal("another-service-secret-key", stored) is None
 
 
 def test_a_published_comment_is_delivered_signed(app, client, keys, receiver):  # noqa: F811
