@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from commentsvc import webhooks
 from commentsvc.api import observability
 from commentsvc.api.hooks import add_ratelimit_headers
 from commentsvc.api.inputs import register_input_checks
@@ -65,6 +66,7 @@ def register_extensions(app: Flask) -> None:
     app.after_request(add_ratelimit_headers)
     limiter.init_app(app)
     rest_api.init_app(app)
+    webhooks.init()
     app.extensions["commentsvc_pages"] = PageCache(app.config["COMMENTSVC_PAGE_CACHE_ENTRIES"])
     app.extensions["commentsvc"] = ServiceConfig(
         secret_key=app.config["SECRET_KEY"],
@@ -92,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
         public,
         static,
     )
+    from commentsvc.api import webhooks as webhook_routes  # noqa: F401 (routes on admin.blp)
     from commentsvc.web import mail, moderator, permalinks
 
     rest_api.register_blueprint(health.blp)

@@ -173,6 +173,7 @@ def worker_command(once: bool, poll_seconds: float | None) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if once:
         report = worker.run_once(app)
+        worker.prune(app)
         click.echo(f"sent {report.sent}, retrying {report.retrying}, given up {report.dead}")
         return
     stop = threading.Event()

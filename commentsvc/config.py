@@ -253,6 +253,9 @@ SETTINGS: tuple[Setting, ...] = (
             "thread, as well as any `commentsvc worker`) or `off` (only `commentsvc worker`)"),
     Setting("COMMENTSVC_WORKER_POLL_SECONDS", "COMMENTSVC_WORKER_POLL_SECONDS", "2",
             whole(1, 3600), "how often a worker looks for due outbox messages (1-3600 seconds)"),
+    Setting("COMMENTSVC_WEBHOOKS_ALLOW_PRIVATE", "COMMENTSVC_WEBHOOKS_ALLOW_PRIVATE", "false",
+            flag, "`true` lets webhooks call loopback, private and link-local addresses (tests, "
+            "closed networks); by default such URLs are refused when made and when called"),
     Setting("COMMENTSVC_METRICS_BIND", "COMMENTSVC_METRICS_BIND", "127.0.0.1:9100", host_port,
             "where `COMMENTSVC_METRICS=bind` serves metrics (HOST:PORT, `[::1]:9100` for IPv6); "
             "keep it off the public network"),

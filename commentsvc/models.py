@@ -286,6 +286,49 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(500))
 
 
+WEBHOOK_EVENTS = ("comment.created", "comment.published", "comment.edited", "comment.deleted",
+                  "comment.rejected", "comment.flagged")
+
+
+class Webhook(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The signing secret, encrypted with a key derived from COMMENTSVC_SECRET_KEY (webhooks.py):
+    # it must be recoverable to sign, so it cannot be hashed like an API key.
+    secret_encrypted: Mapped[str] = mapped_column(String(255))
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookDelivery(db.Model):
+    """One event for one webhook: its body, and how the attempts to deliver it went."""
+
+    __table_args__ = (
+        Index("ix_webhook_delivery_recent", "webhook_id", "id"),
+        # A deleted comment's words are removed from the log: found by comment.
+        Index("ix_webhook_delivery_comment", "comment_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhook.id"))
+    message_id: Mapped[str] = mapped_column(String(64))  # the webhook-id header, same on retries
+    event: Mapped[str] = mapped_column(String(32))
+    comment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    outbox_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # delivered, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    # At most a few hundred characters of the receiver's answer: never its whole body.
+    response_excerpt: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 # The e-mail tables live beside the code that uses them.
 from commentsvc.notify.models import (  # noqa: E402, F401
     MailSubscription,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from commentsvc.models import OUTBOX_DEAD, OUTBOX_PENDING, OUTBOX_SENT, OutboxMessage
@@ -211,6 +211,22 @@ def reschedule(message: OutboxMessage, now: datetime) -> None:
     message.claimed_until = None
     message.claimed_by = None
     message.sent_at = None
+
+
+KEEP_SENT = timedelta(days=7)
+KEEP_DEAD = timedelta(days=30)
+
+
+def prune(session: Session, now: datetime) -> int:
+    """Forget sent messages after a week and given-up ones after 30 days; commits."""
+    done = session.execute(
+        delete(OutboxMessage).where(
+            ((OutboxMessage.status == OUTBOX_SENT) & (OutboxMessage.sent_at < now - KEEP_SENT))
+            | ((OutboxMessage.status == OUTBOX_DEAD)
+               & (OutboxMessage.next_attempt_at < now - KEEP_DEAD)))
+        .execution_options(synchronize_session=False))
+    session.commit()
+    return done.rowcount
 
 
 def pending_count(session: Session) -> int:

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from commentsvc import outbox
+from commentsvc import outbox, webhooks
 from commentsvc.extensions import db
 
 log = logging.getLogger(__name__)
+PRUNE_EVERY_SECONDS = 3600
 
 
 def run_once(app: Flask, worker: str | None = None) -> outbox.Report:
@@ -36,13 +38,28 @@ def run_once(app: Flask, worker: str | None = None) -> outbox.Report:
             db.session.remove()
 
 
+def prune(app: Flask) -> None:
+    """Forget old sent messages and finished webhook deliveries (see outbox and webhooks)."""
+    with app.app_context():
+        now = app.extensions["commentsvc"].now()
+        try:
+            outbox.prune(db.session, now)
+            webhooks.prune(db.session, now)
+        finally:
+            db.session.remove()
+
+
 def run(app: Flask, *, poll_seconds: float, stop: threading.Event) -> None:
-    """Deliver due messages every `poll_seconds` until `stop` is set."""
+    """Deliver due messages every `poll_seconds` until `stop` is set; prune once an hour."""
     worker = outbox.worker_name()
     log.info("outbox worker %s polling every %ss", worker, poll_seconds)
+    pruned = 0.0
     while not stop.is_set():
         try:
             run_once(app, worker)
+            if time.monotonic() - pruned > PRUNE_EVERY_SECONDS:
+                prune(app)
+                pruned = time.monotonic()
         except SQLAlchemyError:
             # The database went away: say so and try again at the next poll, do not die.
             log.exception("outbox worker could not reach the database")

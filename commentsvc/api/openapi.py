@@ -38,7 +38,11 @@ _CONFLICTS = {("post", "/api/v1/comments"),  # thread closed
               ("post", "/api/v1/admin/comments/{comment_id}/moderate"),  # too many pinned
               ("post", "/api/v1/admin/comments/moderate"),
               ("delete", "/api/v1/admin/keys/{key_id}"),  # a key revoking itself
-              ("post", "/api/v1/admin/keys/{key_id}/rotate")}  # a revoked key
+              ("post", "/api/v1/admin/keys/{key_id}/rotate"),  # a revoked key
+              ("post", "/api/v1/admin/sites/{site_key}/webhooks"),  # too many webhooks
+              # a worker is sending it right now
+              ("post", "/api/v1/admin/sites/{site_key}/webhooks/{webhook_id}/deliveries/"
+                       "{delivery_id}/retry")}
 
 
 def error_statuses(method: str, path: str, operation: dict[str, Any]) -> set[int]:

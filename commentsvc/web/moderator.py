@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, make_response, render_template, request
 
+from commentsvc.models import WEBHOOK_EVENTS
 from commentsvc.queues import QUEUES
 from commentsvc.sites import DEFAULT_SITE
 
@@ -77,6 +78,7 @@ def page() -> Response:
         queues=[(status, QUEUE_LABELS.get(status, status.title())) for status in _ordered()],
         durations=BAN_DURATIONS,
         settings_fields=SETTINGS_FIELDS,
+        webhook_events=WEBHOOK_EVENTS,
     )
     response = make_response(html)
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY

@@ -10,7 +10,14 @@ ADMIN_ONLY = {"/api/v1/admin/sites", "/api/v1/admin/sites/{site_key}",
               "/api/v1/admin/keys/{key_id}", "/api/v1/admin/keys/{key_id}/rotate",
               "/api/v1/admin/readers/export",
               "/api/v1/admin/readers/erase",
-              "/api/v1/admin/sites/{site_key}/export"}
+              "/api/v1/admin/sites/{site_key}/export",
+              "/api/v1/admin/sites/{site_key}/webhooks",
+              "/api/v1/admin/sites/{site_key}/webhooks/{webhook_id}",
+              "/api/v1/admin/sites/{site_key}/webhooks/{webhook_id}/deliveries",
+              "/api/v1/admin/sites/{site_key}/webhooks/{webhook_id}/deliveries/{delivery_id}/retry"}
+HOOK = "/api/v1/admin/sites/{site_key}/webhooks/{webhook_id}"
+# A public address given as a literal: accepted without DNS, and nothing is sent in these tests.
+HOOK_URL = "http://93.184.215.14/hooks"
 
 
 def requests_for(comment_id):
@@ -46,6 +53,13 @@ def requests_for(comment_id):
         ("get", "/api/v1/admin/sites/{site_key}/export"): {},
         ("post", "/api/v1/admin/sites/{site_key}/moderator-mail"): {
             "json": {"email": "moderator@news.example"}},
+        ("post", "/api/v1/admin/sites/{site_key}/webhooks"): {
+            "json": {"url": HOOK_URL, "events": ["comment.created"]}},
+        ("get", "/api/v1/admin/sites/{site_key}/webhooks"): {},
+        ("get", f"{HOOK}/deliveries"): {},
+        ("post", f"{HOOK}/deliveries/{{delivery_id}}/retry"): {},
+        # Last: the routes above need the webhook.
+        ("delete", HOOK): {},
     }
 
 
@@ -56,20 +70,26 @@ def admin_routes(client):
 
 
 def call(client, method, path, key, world, **request):
-    comment_id, ban_id, key_id = world
-    url = path.format(comment_id=comment_id, ban_id=ban_id, site_key="default", key_id=key_id)
+    comment_id, ban_id, key_id, webhook_id, delivery_id = world
+    url = path.format(comment_id=comment_id, ban_id=ban_id, site_key="default", key_id=key_id,
+                      webhook_id=webhook_id, delivery_id=delivery_id)
     headers = bearer(key) if key else {}
     return getattr(client, method)(url, headers=headers, **request)
 
 
 @pytest.fixture
 def world(client, keys):  # noqa: F811
+    hook = client.post("/api/v1/admin/sites/default/webhooks", headers=bearer(keys.admin),
+                       json={"url": HOOK_URL, "events": ["comment.created"]}).json["id"]
     comment_id = post(client).json["id"]
+    delivery = client.get(f"/api/v1/admin/sites/default/webhooks/{hook}/deliveries",
+                          headers=bearer(keys.admin)).json["deliveries"][0]["id"]
     ban = client.post("/api/v1/admin/bans", json={"site": "default", "ip": "192.0.2.9"},
                       headers=bearer(keys.admin))
     # The default site's moderator key: the key routes act on it.
     actor = client.get("/api/v1/admin/key", headers=bearer(keys.moderator)).json["actor"]
-    return comment_id, ban.json["bans"][0]["id"], int(actor.removeprefix("key:"))
+    return (comment_id, ban.json["bans"][0]["id"], int(actor.removeprefix("key:")), hook,
+            delivery)
 
 
 def test_the_table_covers_every_admin_route(client, world):

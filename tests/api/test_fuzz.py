@@ -29,6 +29,7 @@ from commentsvc import create_app
 from commentsvc.extensions import db
 from commentsvc.keys import create_key
 from tests.conftest import post, set_site_settings
+from tests.webhook_support import no_dns
 
 EXAMPLES = int(os.environ.get("COMMENTSVC_FUZZ_EXAMPLES", "20"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -48,7 +49,8 @@ def report_request_count() -> Iterator[None]:
 @pytest.fixture
 def seeded(app, clock):
     """A few comments for id routes to find: approved ones with a reply, a flagged one, a
-    pending one; and an admin key for every site."""
+    pending one; and an admin key for every site. Webhook URLs are resolved without DNS."""
+    app.config["COMMENTSVC_RESOLVER"] = no_dns
     client = app.test_client()
     first = post(client, "First comment").json["id"]
     post(client, "A reply", parent_id=first)

@@ -221,3 +221,19 @@ def test_the_thread_runs_where_the_setting_says(mode, url, wanted):
     app = Flask(__name__)
     app.config.update(COMMENTSVC_WORKER=mode, SQLALCHEMY_DATABASE_URI=url)
     assert worker.wants_thread(app) is wanted
+
+
+def test_sent_messages_are_forgotten_after_a_week_and_dead_ones_after_a_month(app, clock, sent):
+    def refuse(session, message):
+        raise outbox.SendFailed("gone", permanent=True)
+
+    outbox.register("test.gone", refuse)
+    add_messages(app, 1, now=clock())
+    add_messages(app, 1, kind="test.gone", now=clock())
+    with app.app_context():
+        outbox.deliver_due(db.session, clock())
+        clock.advance(days=7, seconds=1)
+        assert outbox.prune(db.session, clock()) == 1
+        clock.advance(days=23)
+        assert outbox.prune(db.session, clock()) == 1
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0

@@ -25,7 +25,7 @@
   const list = $("#comments");
   const when = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
-  const ADMIN_VIEWS = ["data", "settings", "keys"];
+  const ADMIN_VIEWS = ["data", "settings", "keys", "webhooks"];
   const VIEWS = ["queue", "bans", "audit", ...ADMIN_VIEWS];
   const SETTINGS = $$("#settings-form [data-setting]").map((el) => el.dataset.setting);
 
@@ -210,7 +210,10 @@
     state.siteData = null;
     state.ticket += 1;
     hideNewKey();
+    hideNewWebhook();
     $("#keys").replaceChildren();
+    $("#webhooks").replaceChildren();
+    $("#deliveries").replaceChildren();
     sessionStorage.removeItem(STORE.key);
     sessionStorage.removeItem(STORE.site);
     list.replaceChildren();
@@ -242,6 +245,7 @@
     else if (view === "data") say(`Readers' data and the export of ${state.site}.`);
     else if (view === "settings") loadSettings();
     else if (view === "keys") loadKeys();
+    else if (view === "webhooks") loadWebhooks();
     else loadAudit();
   }
 
@@ -838,6 +842,124 @@
     for (const field of $$("#settings-form [aria-invalid]")) field.removeAttribute("aria-invalid");
   }
 
+  // --- webhooks of the site and their deliveries (admin keys) ------------------------------
+
+  const hooksPath = () => `/sites/${encodeURIComponent(state.site)}/webhooks`;
+  let shownHook = null;
+
+  function button(label, data, ariaLabel, className = "") {
+    const el = document.createElement("button");
+    el.type = "button";
+    Object.assign(el.dataset, data);
+    el.textContent = label;
+    el.setAttribute("aria-label", ariaLabel);
+    if (className) el.className = className;
+    return el;
+  }
+
+  async function loadWebhooks() {
+    const ticket = ++state.ticket;
+    try {
+      const { webhooks } = await api("GET", hooksPath());
+      if (ticket !== state.ticket) return;
+      $("#webhooks").replaceChildren(...webhooks.map((hook) => {
+        const tr = document.createElement("tr");
+        tr.dataset.id = hook.id;
+        cell(tr, hook.id);
+        cell(tr, hook.url);
+        cell(tr, hook.events.join(", "));
+        cell(tr, time(hook.created_at));
+        const actions = document.createElement("div");
+        actions.className = "buttons";
+        actions.append(
+          button("Deliveries", { hook: "deliveries" }, `Deliveries of webhook ${hook.id}`),
+          button("Delete", { hook: "delete" }, `Delete webhook ${hook.id}`, "danger"));
+        cell(tr, actions);
+        return tr;
+      }));
+      if (!webhooks.some((hook) => hook.id === shownHook)) {
+        shownHook = null;
+        $("#deliveries-panel").hidden = true;
+      }
+      say(`${plural(webhooks.length, "webhook")} for ${state.site}.`);
+    } catch (error) {
+      if (ticket === state.ticket) fail(error);
+    }
+  }
+
+  async function loadDeliveries(id) {
+    try {
+      const { deliveries } = await api("GET", `${hooksPath()}/${id}/deliveries`);
+      shownHook = id;
+      $("#deliveries-title").textContent = `Deliveries of webhook ${id}`;
+      $("#deliveries").replaceChildren(...deliveries.map((delivery) => {
+        const tr = document.createElement("tr");
+        tr.dataset.id = delivery.id;
+        cell(tr, delivery.id);
+        cell(tr, delivery.event);
+        cell(tr, delivery.comment_id);
+        cell(tr, delivery.status);
+        cell(tr, delivery.attempts);
+        cell(tr, delivery.last_status_code ?? "–");
+        cell(tr, delivery.last_attempt_at ? time(delivery.last_attempt_at) : "not yet");
+        cell(tr, delivery.last_error || "");
+        cell(tr, button("Retry", { retry: delivery.id }, `Retry delivery ${delivery.id}`));
+        return tr;
+      }));
+      $("#deliveries-panel").hidden = false;
+      say(`${plural(deliveries.length, "delivery")} of webhook ${id}, newest first.`);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  async function addWebhook(form) {
+    const events = $$("input[name=events]:checked", form).map((box) => box.value);
+    const body = { url: form.elements.url.value.trim(), events };
+    try {
+      const made = await api("POST", hooksPath(), { body });
+      form.reset();
+      await loadWebhooks();
+      $("#new-webhook").hidden = false;
+      $("#new-webhook-text").textContent = `Webhook ${made.id} added for ${state.site}.`;
+      const secret = $("#new-webhook-secret");
+      secret.value = made.secret;
+      secret.focus();
+      secret.select();
+      say(`Webhook ${made.id} added; its signing secret is shown once, below.`);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  function hideNewWebhook() {
+    $("#new-webhook").hidden = true;
+    $("#new-webhook-secret").value = "";
+  }
+
+  async function deleteWebhook(id) {
+    const sure = await confirmAction(`Delete webhook ${id}?`,
+      "Nothing more is sent to it, and its delivery log goes too.", "Delete");
+    if (!sure) return;
+    try {
+      await api("DELETE", `${hooksPath()}/${id}`);
+      await loadWebhooks();
+      say(`Webhook ${id} deleted.`);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  async function retryDelivery(id) {
+    try {
+      await api("POST", `${hooksPath()}/${shownHook}/deliveries/${id}/retry`);
+      await loadDeliveries(shownHook);
+      say(`Delivery ${id} will be sent again shortly.`);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
   // --- keys of the site (admin keys) --------------------------------------------------------
 
   const ownKey = (id) => state.actor === `key:${id}`;
@@ -1107,6 +1229,25 @@
   for (const button of $$("[data-reset]")) {
     button.addEventListener("click", () => resetSetting(button.dataset.reset));
   }
+  $("#webhook-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    addWebhook(event.target);
+  });
+  $("#webhooks").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-hook]");
+    if (!button) return;
+    const id = Number(button.closest("tr").dataset.id);
+    if (button.dataset.hook === "deliveries") loadDeliveries(id);
+    else deleteWebhook(id);
+  });
+  $("#deliveries").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-retry]");
+    if (button) retryDelivery(Number(button.dataset.retry));
+  });
+  $("#new-webhook-done").addEventListener("click", () => {
+    hideNewWebhook();
+    $("#webhook-form").elements.url.focus();
+  });
   $("#key-form").addEventListener("submit", (event) => {
     event.preventDefault();
     makeKey(event.target);
