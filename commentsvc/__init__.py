@@ -65,6 +65,7 @@ def register_extensions(app: Flask) -> None:
     app.after_request(add_ratelimit_headers)
     limiter.init_app(app)
     rest_api.init_app(app)
+    register_live(app)
     app.extensions["commentsvc_pages"] = PageCache(app.config["COMMENTSVC_PAGE_CACHE_ENTRIES"])
     app.extensions["commentsvc"] = ServiceConfig(
         secret_key=app.config["SECRET_KEY"],
@@ -73,6 +74,16 @@ def register_extensions(app: Flask) -> None:
         display_depth=max(1, app.config["COMMENTSVC_DISPLAY_DEPTH"]),
         clock=app.config.get("COMMENTSVC_CLOCK"),
     )
+
+
+def register_live(app: Flask) -> None:
+    from commentsvc import events, live
+
+    # The event rows commit with the write; the Redis note goes out only after it did.
+    events.listen_in_transaction(live.record)
+    url = live.redis_url(app.config)
+    if url:
+        events.listen(live.publisher_for(url))
 
 
 def register_blueprints(app: Flask) -> None:
