@@ -137,6 +137,8 @@ def configure(log_format: str) -> None:
 
 def log_event(event: events.Event) -> None:
     """One line per rule decision and per moderation action, once committed."""
+    if isinstance(event, events.CommentChanged):  # already logged as its decision or action
+        return
     if isinstance(event, events.PostDecided):
         kind, action, actor = "rule_decision", event.decision, RULES_ACTOR
     else:
