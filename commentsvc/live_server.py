@@ -35,6 +35,7 @@ from commentsvc.schemas import StreamQuery
 
 log = logging.getLogger(__name__)
 FORGET_EVERY_SECONDS = 3600
+HUB: web.AppKey[Hub] = web.AppKey("hub")
 # A stream server's answers carry only ids and versions, never a comment's content (that comes
 # from the API, which checks the page's origin): any page may listen.
 HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-store",
@@ -173,7 +174,7 @@ def parse_query(request: web.Request) -> dict:
 
 
 async def stream(request: web.Request) -> web.StreamResponse:
-    hub: Hub = request.app["hub"]
+    hub: Hub = request.app[HUB]
     try:
         args = parse_query(request)
     except ValidationError as exc:
@@ -203,7 +204,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
             if fresh:
                 last = fresh[-1].version
                 await response.write("".join(c.sse() for c in fresh).encode())
-    except (ConnectionResetError, asyncio.CancelledError):
+    except ConnectionResetError:  # the reader left
         pass
     finally:
         hub.leave(watch, queue)
@@ -211,7 +212,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
 
 
 async def health(request: web.Request) -> web.Response:
-    hub: Hub = request.app["hub"]
+    hub: Hub = request.app[HUB]
     return web.json_response({"status": "ok", "streams": hub.streams,
                               "articles": len(hub.watches), "pid": os.getpid()})
 
@@ -223,13 +224,13 @@ async def not_found(request: web.Request) -> web.Response:
 def make_app(engine: Engine, redis_url: str = "", poll_seconds: float = live.POLL_SECONDS,
              parent_pid: int | None = None) -> web.Application:
     app = web.Application()
-    app["hub"] = Hub(engine, redis_url, poll_seconds)
+    app[HUB] = Hub(engine, redis_url, poll_seconds)
     app.router.add_get("/api/v1/stream", stream)
     app.router.add_get("/healthz", health)
     app.router.add_route("*", "/{tail:.*}", not_found)
 
     async def background(app: web.Application):
-        hub: Hub = app["hub"]
+        hub = app[HUB]
         hub.wake = asyncio.Event()
         tasks = [asyncio.create_task(hub.poll_forever())]
         if redis_url:
