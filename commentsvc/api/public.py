@@ -121,7 +121,9 @@ def list_comments(args: dict) -> Response:
     "Server-sent events: `comment`, `edited`, `removed` (data: the comment's `id`, "
     "`parent_id` and the thread `version`; the event id is the version). Resume with "
     "`Last-Event-ID` or `since`. Answered at once (then reconnect) unless a stream server "
-    "runs: see `307`."), "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+    "runs: see `307`."), "content": {"text/event-stream": {"schema": {
+        "type": "object", "properties": {"event": {"type": "string"}, "data": {"type": "string"},
+                                         "id": {"type": "string"}, "retry": {"type": "integer"}}}}}},
     "307": {"description": "Streams are served by the live-stream server named in Location"}})
 def stream(args: dict) -> Response:
     """Live changes to a thread as `text/event-stream`; resumable without loss."""

@@ -59,6 +59,8 @@ const BUNDLED = ["de", "fr", "tr", "ru", "uz"];
 // The server writes {"ru": "ru.<hash>.js", …} here: names it lets browsers cache for a year.
 const LOCALE_FILES = {};
 const loading = {};
+// Live updates load after the thread shows: the server writes a content-addressed name here.
+const LIVE_FILE = "live.js";
 
 NS.addLocale = (lang, texts) => {
   lang = String(lang).toLowerCase();
@@ -271,6 +273,7 @@ class Thread {
       pageSize: Math.min(100, Math.max(1, parseInt(pick("pageSize"), 10) || 20)),
       heading: pick("heading"),
       auth: opts.auth || null,
+      live: opts.live !== false && d.live !== "off",
     };
     this.sort = SORTS.includes(pick("sort")) ? pick("sort") : "oldest";
     this.rtf = new Intl.RelativeTimeFormat(this.o.lang, { numeric: "auto" });
@@ -323,11 +326,22 @@ class Thread {
     // Pages are the same for all (and cached): our votes come apart.
     this.myVotes = this.req("GET", "/votes?" + new URLSearchParams({ site: this.o.site, article: this.o.article }))
       .then(({ data }) => data.votes, () => ({}));
-    this.load(null).then((ok) => ok && this.fromHash());
+    this.load(null).then((ok) => { if (ok) { this.fromHash(); this.goLive(); } });
+  }
+
+  goLive() {
+    if (this.o.live === false || this.liveOff) return;
+    loading.live = loading.live || new Promise((done) => {
+      const s = h("script", { src: `${SCRIPT_ROOT || this.o.api.replace(/\/api\/v1$/, "")}/static/${LIVE_FILE}`, async: true });
+      s.onload = s.onerror = done;
+      D.head.append(s);
+    });
+    loading.live.then(() => { if (NS.live && !this.dead && !this.liveOff) this.liveOff = NS.live(this); });
   }
 
   destroy() {
     this.dead = true;
+    if (this.liveOff) this.liveOff();
     this.ac.abort();
     clearInterval(this.timer);
     removeEventListener("hashchange", this.onHash);
@@ -422,6 +436,7 @@ class Thread {
       this.notice.replaceChildren(t("linked"), h("button", { type: "button", class: "link",
         text: t("from_start"), onclick: () => this.load(null).then(() => this.focusFirst(0)) }));
     }
+    if (!cursor) this.version = data.article.version;
     this.setClosed(data.article.closed);
     this.setCount(data.article.comment_count);
     for (const c of data.comments) this.tree(c, this.list);

@@ -31,12 +31,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def stream_server(app, redis_url: str = "", poll: float = 0.1) -> Iterator[int]:
+def stream_server(app, redis_url: str = "", poll: float = 0.1,
+                  port: int | None = None) -> Iterator[int]:
     with app.app_context():
         engine = db.engine
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(live_server.make_app(engine, redis_url, poll), shutdown_timeout=0.5)
-    port, started = free_port(), threading.Event()
+    port, started = port or free_port(), threading.Event()
 
     def serve() -> None:
         asyncio.set_event_loop(loop)
