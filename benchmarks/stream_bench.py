@@ -21,7 +21,6 @@ import json
 import os
 import resource
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,9 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from servers import HOST, free_port  # noqa: E402
+import contextlib
+
+from servers import HOST, free_port
 
 ARTICLE = "stream-bench"
 OTHER = "stream-bench-writes"
@@ -86,10 +87,8 @@ async def throughput(session: aiohttp.ClientSession, base: str, seconds: float) 
     async def writer(deadline: float) -> int:
         n = 0
         while time.monotonic() < deadline:
-            try:
+            with contextlib.suppress(aiohttp.ClientError):
                 n += await post(session, base, OTHER) == 201
-            except aiohttp.ClientError:
-                pass
         return n
 
     out = {}
@@ -166,6 +165,7 @@ async def bench(base: str, live: str, streams: int, posts: int, seconds: float) 
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        after = await throughput(session, base, seconds)  # the same again: how noisy it is
     return {
         "streams": streams, "open_seconds": open_seconds, "still_open": still_open,
         "deliveries": len(delays), "expected": streams * posts,
@@ -173,7 +173,7 @@ async def bench(base: str, live: str, streams: int, posts: int, seconds: float) 
         "max_ms": 1000 * max(delays),
         "rss_idle_mib": idle_rss / 1024, "rss_open_mib": open_rss / 1024,
         "kib_per_stream": (open_rss - idle_rss) / streams,
-        "before": before, "during": during,
+        "before": before, "during": during, "after": after,
     }
 
 
@@ -219,7 +219,7 @@ def main(argv: list[str]) -> int:
             server.wait(timeout=30)
             Path(tempfile.gettempdir(), "commentsvc-stream-bench.log").write_text(log.read_text())
     mode = "Redis pub/sub" if args.redis else "database poll (no Redis)"
-    b, d = result["before"], result["during"]
+    b, d, a = result["before"], result["during"], result["after"]
     print(f"\n### Live streams: {result['streams']} open, {mode}, "
           f"`commentsvc serve --workers 2`, SQLite\n")
     print("| measure | value |\n|---|---|")
@@ -231,8 +231,10 @@ def main(argv: list[str]) -> int:
     print(f"| stream process memory | {result['rss_idle_mib']:.1f} MiB idle, "
           f"{result['rss_open_mib']:.1f} MiB with the streams open "
           f"({result['kib_per_stream']:.1f} KiB per stream) |")
-    print(f"| pages/s, no streams → streams open | {b['pages']:.0f} → {d['pages']:.0f} |")
-    print(f"| posts/s, no streams → streams open | {b['posts']:.1f} → {d['posts']:.1f} |")
+    print(f"| pages/s: before → streams open → closed again | {b['pages']:.0f} → "
+          f"{d['pages']:.0f} → {a['pages']:.0f} |")
+    print(f"| posts/s: before → streams open → closed again | {b['posts']:.1f} → "
+          f"{d['posts']:.1f} → {a['posts']:.1f} |")
     ok = result["deliveries"] == result["expected"]
     return 0 if ok else 1
 

@@ -114,6 +114,12 @@ def list_comments(args: dict) -> Response:
     return page_cache.serve(current_app.extensions["commentsvc_pages"], key, build)
 
 
+# One server-sent event, as OpenAPI tools (and the fuzz test) read a text/event-stream.
+SSE_EVENT = {"type": "object", "properties": {
+    "event": {"type": "string"}, "data": {"type": "string"}, "id": {"type": "string"},
+    "retry": {"type": "integer"}}}
+
+
 @blp.route("/stream", methods=["GET"])
 @read_limit
 @blp.arguments(StreamQuery(), location="query", error_status_code=400)
@@ -121,9 +127,7 @@ def list_comments(args: dict) -> Response:
     "Server-sent events: `comment`, `edited`, `removed` (data: the comment's `id`, "
     "`parent_id` and the thread `version`; the event id is the version). Resume with "
     "`Last-Event-ID` or `since`. Answered at once (then reconnect) unless a stream server "
-    "runs: see `307`."), "content": {"text/event-stream": {"schema": {
-        "type": "object", "properties": {"event": {"type": "string"}, "data": {"type": "string"},
-                                         "id": {"type": "string"}, "retry": {"type": "integer"}}}}}},
+    "runs: see `307`."), "content": {"text/event-stream": {"schema": SSE_EVENT}}},
     "307": {"description": "Streams are served by the live-stream server named in Location"}})
 def stream(args: dict) -> Response:
     """Live changes to a thread as `text/event-stream`; resumable without loss."""
