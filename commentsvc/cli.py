@@ -144,10 +144,13 @@ def serve_command(host: str | None, port: int | None, workers: int | None,
     streams = None
     if live_port and not checked.config["COMMENTSVC_LIVE_URL"]:
         import atexit
+        import os
 
         streams = start_stream_process(bind.rpartition(":")[0].strip("[]"), live_port)
         if streams is not None:
-            atexit.register(streams.terminate)
+            # gunicorn's workers are forked from here and run atexit too: only serve stops it.
+            serve_pid = os.getpid()
+            atexit.register(lambda: os.getpid() == serve_pid and streams.terminate())
     app_config = {"COMMENTSVC_LIVE_SERVED_PORT": live_port} if streams is not None else {}
 
     class Server(BaseApplication):

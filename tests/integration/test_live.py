@@ -173,3 +173,33 @@ def test_with_redis_a_post_arrives_long_before_the_next_poll(make_app, streams):
         post(client)
         assert s.next(timeout=3)[0] == "comment"
         assert time.monotonic() - started < 2
+
+
+def test_serve_runs_a_stream_process_redirects_to_it_and_stops_it(tmp_path):
+    from tests.integration.test_serve import request, server
+
+    live_port = free_port()
+    with server(tmp_path, COMMENTSVC_LIVE_PORT=str(live_port)) as (port, _log):
+        status, _ = request(port, "GET", "/api/v1/stream?site=default&article=a")
+        assert status == 307
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/api/v1/stream?site=default&article=a")
+        location = conn.getresponse().headers["Location"]
+        conn.close()
+        assert location == f"http://127.0.0.1:{live_port}/api/v1/stream?site=default&article=a"
+        s = Stream(live_port, article="a")
+        assert s.next() == ("ready", {"version": 0})
+        status, body = request(port, "POST", "/api/v1/comments",
+                               {**THREAD, "article": "a", "body": "Through serve"})
+        assert status == 201
+        kind, data = s.next()
+        assert (kind, data["id"]) == ("comment", json.loads(body)["id"])
+        s.close()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", live_port), timeout=0.5).close()
+        except OSError:
+            return
+        time.sleep(0.2)
+    raise AssertionError("the stream process outlived commentsvc serve")
