@@ -80,9 +80,12 @@ def record(session: Session, event: events.Event) -> None:
     kind = kind_of(event)
     if kind is None:
         return
-    version, parent_id = session.execute(
+    row = session.execute(
         select(Article.version, Comment.parent_id).join(Comment, Comment.article_id == Article.id)
-        .where(Comment.id == event.comment_id)).one()
+        .where(Comment.id == event.comment_id)).first()
+    if row is None:  # nothing a reader could fetch
+        return
+    version, parent_id = row
     session.add(LiveEvent(article_id=event.article_id, version=version, kind=kind,
                           comment_id=event.comment_id, parent_id=parent_id))
 
