@@ -33,7 +33,11 @@ class Live {
     this.btn = Object.assign(D.createElement("button"), { type: "button", className: "btn more live", hidden: true,
       onclick: () => this.showTop() });
     th.list.before(this.btn);
-    this.onVis = () => { if (!D.hidden && this.polling && !this.timer) this.poll(); };
+    this.onVis = () => {
+      if (D.hidden) return;
+      if (this.asleep) { this.asleep = false; this.connect(); }
+      else if (this.polling && !this.timer) this.poll();
+    };
     D.addEventListener("visibilitychange", this.onVis);
     this.connect();
     return () => this.stop();
@@ -64,6 +68,8 @@ class Live {
       clearTimeout(this.readyTimer);
       if (this.dead || this.polling) return;
       if (!ready && ++this.fails >= 2) { this.fallBack(); return; }
+      // A background tab does not reconnect (without a stream server that would be polling).
+      if (D.hidden) { this.asleep = true; return; }
       this.timer = setTimeout(() => this.connect(), 1000);
     };
   }

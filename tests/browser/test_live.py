@@ -52,8 +52,24 @@ def test_with_streams_blocked_the_widget_polls_and_still_sees_the_post(new_page,
     loaded(reader)
     post(loaded(writer), "Seen by polling")
     expect(new_comments_control(reader)).to_have_text("1 new comment — show", timeout=12000)
-    polls = [r for r in reader.watch.requests if "/api/v1/comments?" in r and "newest" in r]
-    assert polls, "the fallback asks for the thread"
+    def polls() -> int:
+        return sum("/api/v1/comments?" in r and "newest" in r for r in reader.watch.requests)
+
+    assert polls(), "the fallback asks for the thread"
+    # A background tab asks nothing; back in front, it asks at once.
+    reader.evaluate("""() => {
+        Object.defineProperty(document, "hidden", {value: true, configurable: true});
+        document.dispatchEvent(new Event("visibilitychange")); }""")
+    before = polls()
+    reader.wait_for_timeout(6500)  # longer than the shortest polling interval (5 s)
+    assert polls() == before
+    reader.evaluate("""() => {
+        Object.defineProperty(document, "hidden", {value: false, configurable: true});
+        document.dispatchEvent(new Event("visibilitychange")); }""")
+    deadline = time.monotonic() + 2
+    while polls() == before and time.monotonic() < deadline:
+        reader.wait_for_timeout(100)
+    assert polls() > before
 
 
 def test_an_edit_and_a_removal_are_applied_in_place(new_page, server):
