@@ -61,6 +61,7 @@ class Hub:
         self.poll_seconds = poll_seconds
         self.watches: dict[tuple[str, str], Watch] = {}
         self.streams = 0
+        self.handlers: set[asyncio.Task] = set()  # open streams, ended on shutdown
         self.wake = asyncio.Event()
         # Database calls block: a few threads, so a slow query never stops the event loop.
         self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="live-db")
@@ -189,6 +190,8 @@ async def stream(request: web.Request) -> web.StreamResponse:
     response = web.StreamResponse(headers=HEADERS)
     await response.prepare(request)
     watch, queue = hub.join(args["site"], args["article"], article_id, version)
+    task = asyncio.current_task()
+    hub.handlers.add(task)
     try:
         start = version if since is None else min(since, version)
         last = max([start, *(c.version for c in changes)])
@@ -207,6 +210,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
     except ConnectionResetError:  # the reader left
         pass
     finally:
+        hub.handlers.discard(task)
         hub.leave(watch, queue)
     return response
 
@@ -240,9 +244,18 @@ def make_app(engine: Engine, redis_url: str = "", poll_seconds: float = live.POL
         yield
         for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         hub.pool.shutdown(wait=False)
 
+    async def end_streams(app: web.Application) -> None:
+        # Open streams would otherwise outlive the server's shutdown; browsers reconnect.
+        handlers = list(app[HUB].handlers)
+        for task in handlers:
+            task.cancel()
+        await asyncio.gather(*handlers, return_exceptions=True)
+
     app.cleanup_ctx.append(background)
+    app.on_shutdown.append(end_streams)
     return app
 
 

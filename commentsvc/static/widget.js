@@ -379,7 +379,8 @@ class Thread {
       throw this.dead ? e : Object.assign(new Error("network"), { net: true });
     }
     let data = null;
-    if (res.status !== 204) { try { data = await res.json(); } catch (e) { data = null; } }
+    // Aborted while reading (the widget was unmounted): an error, not an empty answer.
+    if (res.status !== 204) { try { data = await res.json(); } catch (e) { if (this.dead) throw e; data = null; } }
     if (!res.ok) {
       if (code({ data }) == "origin_not_allowed") console.error("commentsvc:", data.error.message);
       throw Object.assign(new Error("HTTP " + res.status),
