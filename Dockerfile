@@ -39,7 +39,7 @@ WORKDIR /app
 RUN mkdir -p /app/instance && chown commentsvc:commentsvc /app/instance
 
 USER commentsvc
-EXPOSE 8000
+EXPOSE 8000 8001
 
 # Migrations first, every start: `db upgrade` is a no-op when the schema is current.
 # `serve` reads WEB_CONCURRENCY for the number of gunicorn workers.

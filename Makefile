@@ -30,6 +30,7 @@ lint: install
 bench: install
 	$(BIN)/python benchmarks/import_bench.py
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/stream_bench.py
 
 bench-import: install
 	$(BIN)/python benchmarks/import_bench.py

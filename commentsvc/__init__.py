@@ -67,6 +67,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     rest_api.init_app(app)
     webhooks.init()
+    register_live(app)
     app.extensions["commentsvc_pages"] = PageCache(app.config["COMMENTSVC_PAGE_CACHE_ENTRIES"])
     app.extensions["commentsvc"] = ServiceConfig(
         secret_key=app.config["SECRET_KEY"],
@@ -78,6 +79,16 @@ def register_extensions(app: Flask) -> None:
     from commentsvc.notify import setup as mail_setup
 
     mail_setup.init_app(app)
+
+
+def register_live(app: Flask) -> None:
+    from commentsvc import events, live
+
+    # The event rows commit with the write; the Redis note goes out only after it did.
+    events.listen_in_transaction(live.record)
+    url = live.redis_url(app.config)
+    if url:
+        events.listen(live.publisher_for(url))
 
 
 def register_blueprints(app: Flask) -> None:

@@ -23,8 +23,11 @@ import rjsmin
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # The widget's source holds this line; the served widget holds the real table instead.
 LOCALE_TABLE = "const LOCALE_FILES = {};"
+# Likewise the name of the live-updates code, loaded only once a thread has rendered.
+LIVE_NAME = 'const LIVE_FILE = "live.js";'
 DIGEST_CHARS = 12
-HASHED_NAME = re.compile(r"^(?P<stem>i18n/[a-z]{2,3})\.(?P<digest>[0-9a-f]+)\.js$")
+HASHED_NAME = re.compile(r"^(?P<stem>i18n/[a-z]{2,3}|live)\.(?P<digest>[0-9a-f]+)\.js$")
+ON_DEMAND = ("live.js",)
 # In order of preference: brotli is about a tenth smaller than gzip on these files.
 CODINGS = ("br", "gzip")
 
@@ -79,6 +82,12 @@ def with_locale_table(widget: str, table: dict[str, str]) -> str:
     return widget.replace(LOCALE_TABLE, f"const LOCALE_FILES = {json.dumps(table)};")
 
 
+def with_live_name(widget: str, name: str) -> str:
+    if widget.count(LIVE_NAME) != 1:
+        raise AssetError(f"widget.js must hold the line {LIVE_NAME!r} exactly once")
+    return widget.replace(LIVE_NAME, f"const LIVE_FILE = {json.dumps(name)};")
+
+
 def build(static_dir: Path = STATIC_DIR) -> Bundle:
     assets: dict[str, Asset] = {}
     current: dict[str, str] = {}
@@ -91,12 +100,21 @@ def build(static_dir: Path = STATIC_DIR) -> Bundle:
         assets[name] = Asset(name, digest, immutable=False, bodies=bodies)
         assets[current[name]] = Asset(current[name], digest, immutable=True, bodies=bodies)
     table = {Path(name).stem: Path(hashed).name for name, hashed in current.items()}
+    for name in ON_DEMAND:
+        if not (static_dir / name).is_file():
+            continue
+        body = minified(name, (static_dir / name).read_text(encoding="utf-8"))
+        current[name] = f"{name[:-3]}.{digest_of(body)}.js"
+        assets[current[name]] = Asset(current[name], digest_of(body), immutable=True,
+                                      bodies=compressed(body))
     for path in sorted(static_dir.iterdir()):
         if not path.is_file():
             continue
         text = path.read_text(encoding="utf-8")
         if path.name == "widget.js":
             text = with_locale_table(text, table)
+            if "live.js" in current:
+                text = with_live_name(text, current["live.js"])
         body = minified(path.name, text)
         assets[path.name] = Asset(path.name, digest_of(body), immutable=False,
                                   bodies=compressed(body))

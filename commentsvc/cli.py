@@ -138,6 +138,21 @@ def serve_command(host: str | None, port: int | None, workers: int | None,
     if problem:
         raise ConfigError(problem)
 
+    # Open streams must not hold the workers pages and posts need: an asyncio process has them.
+    bind = options.get("bind", defaults["bind"])
+    live_port = live_port_for(checked.config["COMMENTSVC_LIVE_PORT"], bind)
+    streams = None
+    if live_port and not checked.config["COMMENTSVC_LIVE_URL"]:
+        import atexit
+        import os
+
+        streams = start_stream_process(bind.rpartition(":")[0].strip("[]"), live_port)
+        if streams is not None:
+            # gunicorn's workers are forked from here and run atexit too: only serve stops it.
+            serve_pid = os.getpid()
+            atexit.register(lambda: os.getpid() == serve_pid and streams.terminate())
+    app_config = {"COMMENTSVC_LIVE_SERVED_PORT": live_port} if streams is not None else {}
+
     class Server(BaseApplication):
         def load_config(self) -> None:
             for name, value in {**defaults, **options}.items():
@@ -149,11 +164,13 @@ def serve_command(host: str | None, port: int | None, workers: int | None,
 
             # Loaded in each gunicorn worker process: each gets its own outbox thread when
             # COMMENTSVC_WORKER asks for one (claims keep them from sending twice).
-            app = create_app()
+            app = create_app(app_config)
             start_thread_if_wanted(app)
             return app
 
-    click.echo(f"commentsvc on http://{options.get('bind', defaults['bind'])}/")
+    click.echo(f"commentsvc on http://{bind}/")
+    if streams is not None:
+        click.echo(f"live streams on port {live_port}")
     Server().run()
 
 
@@ -185,9 +202,55 @@ def worker_command(once: bool, poll_seconds: float | None) -> None:
     worker.run(app, poll_seconds=poll, stop=stop)
 
 
+@click.command("stream")
+@click.option("--host", envvar="HOST", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True)
+@click.option("--exit-with", "parent", type=int, hidden=True,
+              help="Stop when this process (commentsvc serve) is gone.")
+@needs_schema
+def stream_command(host: str, port: int, parent: int | None) -> None:
+    """Serve live streams (GET /api/v1/stream): many open streams in one asyncio process."""
+    from commentsvc import live_server
+
+    db.engine.dispose()
+    live_server.run(current_app._get_current_object(), host, port, parent)
+
+
+def start_stream_process(host: str, port: int) -> Any:
+    """`commentsvc stream` beside gunicorn; None (streams then answer at once) if it fails."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    command = [sys.executable, "-m", "commentsvc.cli", "stream", "--host", host,
+               "--port", str(port), "--exit-with", str(os.getpid())]
+    process = subprocess.Popen(command)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with socket.create_connection((host if host not in ("0.0.0.0", "::") else
+                                           "127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError:
+            time.sleep(0.1)
+    if process.poll() is None:
+        process.terminate()
+    click.echo(f"commentsvc: live streams could not start on {host}:{port}; "
+               "/api/v1/stream answers at once instead (browsers reconnect)", err=True)
+    return None
+
+
+def live_port_for(setting: str, bind: str) -> int | None:
+    if setting == "off":
+        return None
+    return int(setting) if setting != "auto" else int(bind.rpartition(":")[2]) + 1
+
+
 def register_commands(group: Any) -> None:
     for command in (create_site_command, create_key_command, serve_command, worker_command,
-                    seed_demo_command, *portability_commands):
+                    stream_command, seed_demo_command, *portability_commands):
         group.add_command(command)
     register_privacy_commands(group)
     register_database_commands(group)

@@ -116,6 +116,27 @@ def text(raw: str) -> str:
     return raw
 
 
+def live_port(raw: str) -> str:
+    value = raw.strip().lower()
+    if value in ("auto", "off") or (value.isdigit() and 1 <= int(value) <= 65535):
+        return value
+    raise Invalid("`auto` (the port after PORT), `off`, or a port from 1 to 65535")
+
+
+def live_url(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if value and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+        raise Invalid("empty, or an http(s) URL such as https://live.news.example")
+    return value
+
+
+def redis_or_off(raw: str) -> str:
+    value = raw.strip()
+    if value in ("", "off") or re.fullmatch(r"(redis|rediss|redis\+unix)://\S+", value):
+        return value
+    raise Invalid("empty, `off`, or a Redis URL such as redis://host:6379/0")
+
+
 def bearer_secret(raw: str) -> str:
     # Characters a bearer token may carry (RFC 6750), and long enough not to be guessed.
     value = raw.strip()
@@ -256,6 +277,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("COMMENTSVC_WEBHOOKS_ALLOW_PRIVATE", "COMMENTSVC_WEBHOOKS_ALLOW_PRIVATE", "false",
             flag, "`true` lets webhooks call loopback, private and link-local addresses (tests, "
             "closed networks); by default such URLs are refused when made and when called"),
+    Setting("COMMENTSVC_LIVE_PORT", "COMMENTSVC_LIVE_PORT", "auto", live_port,
+            "where `commentsvc serve` runs its live-stream process (`auto`: the port after "
+            "PORT; `off`: none, then `/api/v1/stream` answers at once and browsers reconnect "
+            "every few seconds); the app sends browsers there with a 307"),
+    Setting("COMMENTSVC_LIVE_URL", "COMMENTSVC_LIVE_URL", "", live_url,
+            "public base URL of a separate `commentsvc stream` server (e.g. "
+            "`https://live.news.example`): `/api/v1/stream` redirects there; leave empty when "
+            "your proxy routes `/api/v1/stream` to it"),
+    Setting("COMMENTSVC_LIVE_REDIS_URL", "COMMENTSVC_LIVE_REDIS_URL", "", redis_or_off,
+            "Redis pub/sub for live updates across processes (empty: the rate limits' Redis, "
+            "if any; `off`: none, streams then poll the database every half second)",
+            secret=True),
     Setting("COMMENTSVC_METRICS_BIND", "COMMENTSVC_METRICS_BIND", "127.0.0.1:9100", host_port,
             "where `COMMENTSVC_METRICS=bind` serves metrics (HOST:PORT, `[::1]:9100` for IPv6); "
             "keep it off the public network"),

@@ -329,6 +329,23 @@ class WebhookDelivery(db.Model):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class LiveEvent(db.Model):
+    """What live streams replay: one row per change readers see, written in the change's own
+    transaction and numbered by the article's version, so a stream that reconnects with the
+    last version it saw gets exactly what it missed, whichever process served the write."""
+
+    __table_args__ = (Index("ix_live_event_article", "article_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No foreign keys: an erased comment or a deleted article leaves a harmless row to expire.
+    article_id: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # comment, edited, removed
+    comment_id: Mapped[int] = mapped_column(Integer)
+    parent_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 # The e-mail tables live beside the code that uses them.
 from commentsvc.notify.models import (  # noqa: E402, F401
     MailSubscription,

@@ -101,6 +101,13 @@ class FeedQuery(Schema):
                             "One thread's feed; without it, the site's latest comments"})
 
 
+class StreamQuery(Schema):
+    site = site_field(required=True)
+    article = article_field(required=True)
+    # The thread version the reader has (a page's article.version, or the last event id).
+    since = fields.Integer(load_default=None, validate=validate.Range(min=0, max=2**31 - 1))
+
+
 class RepliesQuery(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     cursor = fields.String(load_default=None)
@@ -222,6 +229,8 @@ class ArticleOut(Schema):
     url = fields.String(allow_none=True)
     closed = fields.Boolean()
     comment_count = fields.Integer()
+    # The thread's version: a live stream opened with `since` = this misses nothing.
+    version = fields.Integer()
 
 
 class PageOut(Schema):

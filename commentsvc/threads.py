@@ -44,6 +44,8 @@ class ArticleView:
     url: str | None
     closed: bool
     comment_count: int
+    # Where a live stream opened after this page starts (`since`), so nothing falls between.
+    version: int = 0
 
 
 @dataclass
@@ -119,7 +121,7 @@ def thread_page(session: Session, head: Head, *, sort: str = "oldest", limit: in
     nodes = [Node(c, 0) for c in [*pinned, *rows]]
     _attach_first_replies(session, nodes, head.display_depth, replies)
     view = ArticleView(head.site_key, article.key, article.title or None, article.url or None,
-                       article.closed, article.comment_count)
+                       article.closed, article.comment_count, article.version)
     return Page(view, nodes, next_cursor)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
-from commentsvc import posting, reactions, render, threads
+from commentsvc import live, posting, reactions, render, threads
 from commentsvc.api import page_cache, quota
 from commentsvc.api.requests import (
     bearer_token,
@@ -18,7 +18,7 @@ from commentsvc.api.requests import (
     reader_key_for_reading,
     service_config,
 )
-from commentsvc.errors import Invalid
+from commentsvc.errors import Invalid, NotFound
 from commentsvc.extensions import db, limiter
 from commentsvc.identity import Reader, identicon_svg
 from commentsvc.notify import setup as mail_setup
@@ -39,6 +39,7 @@ from commentsvc.schemas import (
     PreviewOut,
     RepliesOut,
     RepliesQuery,
+    StreamQuery,
     ThreadQuery,
     VoteIn,
     VoteOut,
@@ -113,6 +114,63 @@ def list_comments(args: dict) -> Response:
     # The host is in the key because avatar URLs in the page are absolute.
     key = (head.version, head.display_depth, request.scheme, request.host, *options.values())
     return page_cache.serve(current_app.extensions["commentsvc_pages"], key, build)
+
+
+# One server-sent event, as OpenAPI tools (and the fuzz test) read a text/event-stream.
+SSE_EVENT = {"type": "object", "properties": {
+    "event": {"type": "string"}, "data": {"type": "string"}, "id": {"type": "string"},
+    "retry": {"type": "integer"}}}
+
+
+@blp.route("/stream", methods=["GET"])
+@read_limit
+@blp.arguments(StreamQuery(), location="query", error_status_code=400)
+@blp.doc(responses={"200": {"description": (
+    "Server-sent events: `comment`, `edited`, `removed` (data: the comment's `id`, "
+    "`parent_id` and the thread `version`; the event id is the version). Resume with "
+    "`Last-Event-ID` or `since`. Answered at once (then reconnect) unless a stream server "
+    "runs: see `307`."), "content": {"text/event-stream": {"schema": SSE_EVENT}}},
+    "307": {"description": "Streams are served by the live-stream server named in Location"}})
+def stream(args: dict) -> Response:
+    """Live changes to a thread as `text/event-stream`; resumable without loss."""
+    target = live_stream_url()
+    if target:
+        query = request.query_string.decode()
+        response = Response(status=307, headers={"Location": f"{target}/api/v1/stream?{query}",
+                                                 "Cache-Control": "no-store"})
+        return response
+    found, article_id, version = live.article_of(db.session, args["site"], args["article"])
+    if not found:
+        raise NotFound(f"no site called {args['site']!r}", code="site_not_found")
+    since = args["since"] if args["since"] is not None else last_event_id()
+    changes = []
+    if since is not None and article_id is not None:
+        changes = live.changes_since(db.session, article_id, since)
+    body = live.ready(version if since is None else min(since, version), live.RETRY_MS)
+    body += "".join(c.sse() for c in changes)
+    # Votes move the version too, without an event: the next reconnect starts from here.
+    body += f"id: {max([version, *(c.version for c in changes)])}\n\n"
+    return Response(body, mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+def last_event_id() -> int | None:
+    raw = request.headers.get("Last-Event-ID", "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+def live_stream_url() -> str:
+    """Where browsers find the stream server: the configured URL, or serve's own process."""
+    config = current_app.config
+    if config["COMMENTSVC_LIVE_URL"]:
+        return config["COMMENTSVC_LIVE_URL"]
+    port = config.get("COMMENTSVC_LIVE_SERVED_PORT")
+    if not port:
+        return ""
+    host = request.host
+    if not host.endswith("]") and ":" in host:
+        host = host.rpartition(":")[0]
+    return f"{request.scheme}://{host}:{port}"
 
 
 @blp.route("/comments", methods=["POST"])

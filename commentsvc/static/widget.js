@@ -60,6 +60,8 @@ const BUNDLED = ["de", "fr", "tr", "ru", "uz"];
 // The server writes {"ru": "ru.<hash>.js", …} here: names it lets browsers cache for a year.
 const LOCALE_FILES = {};
 const loading = {};
+// Live updates load after the thread shows: the server writes a content-addressed name here.
+const LIVE_FILE = "live.js";
 
 NS.addLocale = (lang, texts) => {
   lang = String(lang).toLowerCase();
@@ -273,6 +275,7 @@ class Thread {
       pageSize: Math.min(100, Math.max(1, parseInt(pick("pageSize"), 10) || 20)),
       heading: pick("heading"),
       auth: opts.auth || null,
+      live: opts.live !== false && d.live !== "off",
     };
     this.sort = SORTS.includes(pick("sort")) ? pick("sort") : "oldest";
     this.rtf = new Intl.RelativeTimeFormat(this.o.lang, { numeric: "auto" });
@@ -337,11 +340,22 @@ class Thread {
     }
     root.replaceChildren(this.rootEl);
     applyStyles(root);
-    (adopt ? Promise.resolve(1) : this.load(null)).then((ok) => ok && this.fromHash());
+    (adopt ? Promise.resolve(1) : this.load(null)).then((ok) => { if (ok) { this.fromHash(); this.goLive(); } });
+  }
+
+  goLive() {
+    if (this.o.live === false || this.liveOff) return;
+    loading.live = loading.live || new Promise((done) => {
+      const s = h("script", { src: `${SCRIPT_ROOT || this.o.api.replace(/\/api\/v1$/, "")}/static/${LIVE_FILE}`, async: true });
+      s.onload = s.onerror = done;
+      D.head.append(s);
+    });
+    loading.live.then(() => { if (NS.live && !this.dead && !this.liveOff) this.liveOff = NS.live(this); });
   }
 
   destroy() {
     this.dead = true;
+    if (this.liveOff) this.liveOff();
     this.ac.abort();
     clearInterval(this.timer);
     removeEventListener("hashchange", this.onHash);
@@ -379,7 +393,8 @@ class Thread {
       throw this.dead ? e : Object.assign(new Error("network"), { net: true });
     }
     let data = null;
-    if (res.status !== 204) { try { data = await res.json(); } catch (e) { data = null; } }
+    // Aborted while reading (the widget was unmounted): an error, not an empty answer.
+    if (res.status !== 204) { try { data = await res.json(); } catch (e) { if (this.dead) throw e; data = null; } }
     if (!res.ok) {
       if (code({ data }) == "origin_not_allowed") console.error("commentsvc:", data.error.message);
       throw Object.assign(new Error("HTTP " + res.status),
@@ -425,10 +440,10 @@ class Thread {
       return false;
     }
     if (this.myVotes) { this.votes = await this.myVotes; this.myVotes = null; }
-    return this.dead ? false : this.show(data, linked);
+    return this.dead ? false : this.show(data, linked, cursor);
   }
 
-  show(data, linked) {
+  show(data, linked, cursor) {
     const t = this.t;
     this.status.hidden = true;
     this.list.removeAttribute("aria-busy");
@@ -440,6 +455,7 @@ class Thread {
       this.notice.replaceChildren(t("linked"), h("button", { type: "button", class: "link",
         text: t("from_start"), onclick: () => this.load(null).then(() => this.focusFirst(0)) }));
     }
+    if (!cursor) this.version = data.article.version;
     this.setClosed(data.article.closed);
     this.setCount(data.article.comment_count);
     for (const c of data.comments) this.tree(c, this.list);

@@ -32,6 +32,17 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+def content_security_policy() -> str:
+    # Live streams may be served from another origin (serve's own port, or a stream server):
+    # a publisher's page with a CSP names it in connect-src, as the demo does here.
+    from commentsvc.api.public import live_stream_url
+
+    origin = live_stream_url()
+    if not origin:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("connect-src 'self'", f"connect-src 'self' {origin}")
+
+
 @bp.get("/")
 def home() -> Response:
     return _article_page(demo_article(HOME_SLUG))
@@ -69,5 +80,5 @@ def _article_page(article: DemoArticle) -> Response:
         prerendered=prerendered,
     )
     response = make_response(html)
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["Content-Security-Policy"] = content_security_policy()
     return response

@@ -65,6 +65,9 @@ def test_a_returning_reader_downloads_no_widget_or_language_file_again(page, see
     assert language.path.count(".") == 2, "the widget loads the content-addressed name"
     assert all(entry.coding != "identity" for entry in first), "served compressed"
     assert sum(entry.size for entry in first) < 16 * 1024 + 2 * 1024
+    # Live updates load after the thread has rendered, from a content-addressed name too.
+    page.wait_for_function("() => Boolean(window.commentsvc && window.commentsvc.live)")
+    assert any(entry.path.startswith("/static/live.") for entry in served)
 
     served.clear()
     open_thread(page, url)
