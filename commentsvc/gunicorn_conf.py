@@ -129,11 +129,13 @@ def when_ready(server: Any) -> None:
         return
     from prometheus_client import start_http_server
 
-    from commentsvc.metrics import registry
+    from commentsvc.metrics import backlog_reader, registry
 
     host, port = split_host_port(_settings["COMMENTSVC_METRICS_BIND"])
     try:
-        httpd, _thread = start_http_server(port, addr=host, registry=registry())
+        httpd, _thread = start_http_server(
+            port, addr=host,
+            registry=registry(backlog_reader()))
     except OSError as exc:
         _fail(ConfigError(f"COMMENTSVC_METRICS_BIND {host}:{port} cannot be listened on: "
                           f"{exc.strerror or exc}"))

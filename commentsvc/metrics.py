@@ -11,8 +11,10 @@ one app to check the settings before it forks.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,9 +24,7 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # Seconds; most answers take milliseconds, a cold thread page on a slow disk a second or more.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
-# The outbox's backlog (rows not yet sent) and the age of its oldest row belong here once there
-# is an outbox: as a collector that asks the database at scrape time, not as a gauge each
-# worker sets (in multiprocess mode workers' gauges would have to be summed or maxed).
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -98,27 +98,82 @@ def listen() -> None:
     events.listen(count_event)
 
 
-def exposition() -> tuple[bytes, str]:
-    """The text a scraper reads, summed over every worker when there are several."""
-    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+def exposition(read_backlog: Callable[[], Any] | None = None) -> tuple[bytes, str]:
+    """The text a scraper reads, summed over every worker when there are several, and the
+    outbox's backlog as the database tells it now."""
+    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
     instruments()
-    return generate_latest(registry()) if multiprocess() else generate_latest(REGISTRY), \
-        CONTENT_TYPE_LATEST
+    text = generate_latest(registry()) if multiprocess() else generate_latest(REGISTRY)
+    if read_backlog is not None:
+        asked = CollectorRegistry()
+        asked.register(OutboxCollector(read_backlog))
+        text += generate_latest(asked)
+    return text, CONTENT_TYPE_LATEST
+
+
+class OutboxCollector:
+    """The outbox's backlog, asked of the database at scrape time.
+
+    Not a gauge each worker sets: in multiprocess mode those would have to be summed or maxed,
+    and the database already knows the one true figure. `read` returns an outbox.Backlog."""
+
+    def __init__(self, read: Callable[[], Any]) -> None:
+        self.read = read
+
+    def collect(self) -> Any:
+        from prometheus_client.core import GaugeMetricFamily
+
+        try:
+            backlog = self.read()
+        except Exception:  # a scrape still shows the requests while the database is away
+            log.warning("metrics: the outbox backlog could not be read", exc_info=True)
+            return
+        yield GaugeMetricFamily("commentsvc_outbox_pending", "Outbox messages (e-mails, "
+                                "webhook deliveries) waiting to be sent", value=backlog.pending)
+        yield GaugeMetricFamily("commentsvc_outbox_dead", "Outbox messages given up after "
+                                "every retry (kept 30 days for inspection)", value=backlog.dead)
+        yield GaugeMetricFamily("commentsvc_outbox_oldest_pending_age_seconds", "How long the "
+                                "oldest waiting outbox message has waited",
+                                value=backlog.oldest_pending_seconds)
 
 
 def multiprocess() -> bool:
     return bool(os.environ.get(MULTIPROC_ENV))
 
 
-def registry() -> Any:
-    """A registry that reads every worker's samples from PROMETHEUS_MULTIPROC_DIR."""
+def registry(read_backlog: Callable[[], Any] | None = None) -> Any:
+    """A registry that reads every worker's samples from PROMETHEUS_MULTIPROC_DIR (and, when
+    given a reader, the outbox's backlog)."""
     from prometheus_client import CollectorRegistry
     from prometheus_client.multiprocess import MultiProcessCollector
 
     collecting = CollectorRegistry()
     MultiProcessCollector(collecting)
+    if read_backlog is not None:
+        collecting.register(OutboxCollector(read_backlog))
     return collecting
+
+
+def backlog_reader() -> Callable[[], Any]:
+    """For the master's metrics listener, which serves no requests: an app of its own (made
+    at the first scrape, after gunicorn has forked its workers) to ask the database with."""
+    made: list[Any] = []
+
+    def read() -> Any:
+        from commentsvc import create_app, outbox
+        from commentsvc.extensions import db
+
+        if not made:
+            made.append(create_app())
+        app = made[0]
+        with app.app_context():
+            try:
+                return outbox.backlog(db.session, app.extensions["commentsvc"].now())
+            finally:
+                db.session.remove()
+
+    return read
 
 
 def worker_exited(pid: int) -> None:

@@ -229,6 +229,28 @@ def prune(session: Session, now: datetime) -> int:
     return done.rowcount
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """What waits in the outbox: for the metrics and the operator's alerts."""
+
+    pending: int
+    dead: int
+    oldest_pending_seconds: float  # 0 when nothing waits
+
+
+def backlog(session: Session, now: datetime) -> Backlog:
+    """Pending and given-up messages, and how long the oldest pending one has waited."""
+    from sqlalchemy import func
+
+    rows = dict(session.execute(select(OutboxMessage.status, func.count())
+                                .where(OutboxMessage.status != OUTBOX_SENT)
+                                .group_by(OutboxMessage.status)).all())
+    oldest = session.scalar(select(func.min(OutboxMessage.created_at))
+                            .where(OutboxMessage.status == OUTBOX_PENDING))
+    waited = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
+    return Backlog(rows.get(OUTBOX_PENDING, 0), rows.get(OUTBOX_DEAD, 0), waited)
+
+
 def pending_count(session: Session) -> int:
     """Messages not yet sent nor given up (for health and metrics)."""
     from sqlalchemy import func

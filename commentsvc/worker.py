@@ -15,7 +15,7 @@ import time
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from commentsvc import outbox, webhooks
+from commentsvc import outbox, retention, webhooks
 from commentsvc.extensions import db
 
 log = logging.getLogger(__name__)
@@ -39,18 +39,23 @@ def run_once(app: Flask, worker: str | None = None) -> outbox.Report:
 
 
 def prune(app: Flask) -> None:
-    """Forget old sent messages and finished webhook deliveries (see outbox and webhooks)."""
+    """Forget old sent messages and finished webhook deliveries (see outbox and webhooks), and
+    clear identifying hashes past COMMENTSVC_RETENTION_DAYS as `commentsvc purge` does."""
     with app.app_context():
-        now = app.extensions["commentsvc"].now()
+        config = app.extensions["commentsvc"]
+        now = config.now()
         try:
             outbox.prune(db.session, now)
             webhooks.prune(db.session, now)
+            retention.purge_expired(db.session, config, app.config["COMMENTSVC_RETENTION_DAYS"],
+                                    actor="worker")
         finally:
             db.session.remove()
 
 
 def run(app: Flask, *, poll_seconds: float, stop: threading.Event) -> None:
-    """Deliver due messages every `poll_seconds` until `stop` is set; prune once an hour."""
+    """Deliver due messages every `poll_seconds` until `stop` is set; prune and purge once an
+    hour."""
     worker = outbox.worker_name()
     log.info("outbox worker %s polling every %ss", worker, poll_seconds)
     pruned = 0.0

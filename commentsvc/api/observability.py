@@ -11,10 +11,10 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, request
 
-from commentsvc import logs, metrics
+from commentsvc import logs, metrics, outbox
 from commentsvc.api.requests import bearer_token
 from commentsvc.errors import Unauthorized
-from commentsvc.extensions import limiter
+from commentsvc.extensions import db, limiter
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Short and plain, so that a client cannot write a line of its own into the log.
@@ -87,7 +87,8 @@ def scrape() -> Response:
     if not hmac.compare_digest(given, config["COMMENTSVC_METRICS_TOKEN"].encode()):
         raise Unauthorized("send 'Authorization: Bearer <COMMENTSVC_METRICS_TOKEN>'",
                            code="metrics_token_invalid")
-    body, content_type = metrics.exposition()
+    clock = current_app.extensions["commentsvc"]
+    body, content_type = metrics.exposition(lambda: outbox.backlog(db.session, clock.now()))
     return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
 
 

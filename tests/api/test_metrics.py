@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from commentsvc import create_app
+from commentsvc import create_app, outbox
 from commentsvc.config import ConfigError
+from commentsvc.extensions import db
 from tests.api.admin_support import bearer
 from tests.conftest import app_config, post, set_site_settings
 from tests.metrics_support import METRICS_TOKEN, sample
@@ -129,3 +130,17 @@ def test_database_outages_are_counted(scraped, monkeypatch):
     assert client.get("/api/v1/counts?site=default&article=a").status_code == 503
     after = sample(scrape(), "commentsvc_database_errors_total", kind="unavailable")
     assert after - before == 1
+
+
+def test_the_outbox_backlog_is_read_from_the_database_at_each_scrape(scraped, clock):
+    client, scrape = scraped
+    assert sample(scrape(), "commentsvc_outbox_pending") == 0
+    with client.application.app_context():
+        outbox.enqueue(db.session, "nothing-registered", {"n": 1}, now=clock())
+        outbox.enqueue(db.session, "nothing-registered", {"n": 2}, now=clock())
+        db.session.commit()
+    clock.advance(seconds=90)
+    text = scrape()
+    assert sample(text, "commentsvc_outbox_pending") == 2
+    assert sample(text, "commentsvc_outbox_dead") == 0
+    assert sample(text, "commentsvc_outbox_oldest_pending_age_seconds") == 90

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from commentsvc import outbox, worker
 from commentsvc.extensions import db
-from commentsvc.models import OutboxMessage
+from commentsvc.models import Comment, OutboxMessage
+from tests.conftest import post
 
 
 @pytest.fixture
@@ -237,3 +238,13 @@ def test_sent_messages_are_forgotten_after_a_week_and_dead_ones_after_a_month(ap
         clock.advance(days=23)
         assert outbox.prune(db.session, clock()) == 1
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_the_worker_also_clears_identifying_hashes_past_retention(app, clock):
+    comment_id = post(app.test_client()).json["id"]
+    with app.app_context():
+        assert db.session.get(Comment, comment_id).ip_hash is not None
+    clock.advance(days=app.config["COMMENTSVC_RETENTION_DAYS"] + 1)
+    worker.prune(app)
+    with app.app_context():
+        assert db.session.get(Comment, comment_id).ip_hash is None

@@ -92,6 +92,8 @@ def test_bind_mode_serves_metrics_on_their_own_port_only(tmp_path):
     assert public_status == 404
     assert status == 200
     assert sample(text, "commentsvc_http_requests_total", route="/healthz") == sent
+    # The master, which serves no requests, asks the database for the outbox's backlog.
+    assert "commentsvc_outbox_pending 0.0" in text
 
 
 def test_bare_gunicorn_with_the_config_module_serves_the_same(tmp_path):
