@@ -6,7 +6,6 @@ Pure apart from `send`: nothing here touches the database or a request.
 
 from __future__ import annotations
 
-import base64
 import html
 import logging
 import smtplib
@@ -18,10 +17,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from commentsvc.identity import keyed_hash
+from commentsvc import secretbox
 from commentsvc.notify.texts import TEXTS
 
 log = logging.getLogger("commentsvc.mail")
@@ -45,24 +43,14 @@ def _t(lang: str, key: str, **values: Any) -> str:
 
 # --- addresses: sealed at rest ------------------------------------------------------------------
 
-def _fernet(secret: str) -> Fernet:
-    raw = bytes.fromhex(keyed_hash(secret, "mail-address-seal", "v1"))
-    return Fernet(base64.urlsafe_b64encode(raw))
-
-
 def seal(secret: str, address: str) -> str:
     """The address encrypted (and authenticated) under a key derived from the service secret."""
-    return _fernet(secret).encrypt(address.encode()).decode()
+    return secretbox.seal(secret, address, secretbox.MAIL_ADDRESS)
 
 
 def unseal(secret: str, sealed: str) -> str | None:
     """The address, or None when there is none or the secret has changed since."""
-    if not sealed:
-        return None
-    try:
-        return _fernet(secret).decrypt(sealed.encode()).decode()
-    except InvalidToken:
-        return None
+    return secretbox.unseal(secret, sealed, secretbox.MAIL_ADDRESS) if sealed else None
 
 
 # --- signed links ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from aiosmtpd.controller import Controller
 
+from commentsvc import secretbox
 from commentsvc.notify import mail
 from tests.mail_support import Inbox, free_port
 
@@ -21,6 +22,13 @@ def test_a_sealed_address_opens_only_with_the_same_secret():
     assert mail.unseal("secret-one", sealed) == "ada@example.org"
     assert mail.unseal("secret-two", sealed) is None
     assert mail.unseal("secret-one", "") is None
+    assert mail.unseal("secret-one", "v1:not base64!") is None
+
+
+def test_a_sealed_address_cannot_be_opened_as_a_webhook_secret():
+    sealed = mail.seal("secret-one", "ada@example.org")
+    assert secretbox.unseal("secret-one", sealed) is None
+    assert secretbox.unseal("secret-one", sealed, secretbox.MAIL_ADDRESS) == "ada@example.org"
 
 
 def test_a_signed_value_is_bound_to_its_purpose_and_secret():
