@@ -88,7 +88,21 @@ def register_live(app: Flask) -> None:
     events.listen_in_transaction(live.record)
     url = live.redis_url(app.config)
     if url:
-        events.listen(live.publisher_for(url))
+        app.extensions[LIVE_PUBLISHER] = live.publisher_for(url)
+    events.listen(publish_live)
+
+
+LIVE_PUBLISHER = "commentsvc_live_publisher"
+
+
+def publish_live(event: Any) -> None:
+    """After a commit, through the Redis of the app that wrote it: listeners are process-wide,
+    and a process that made several apps (tests, tools) must not publish to all their Redis."""
+    from flask import current_app, has_app_context
+
+    publish = current_app.extensions.get(LIVE_PUBLISHER) if has_app_context() else None
+    if publish is not None:
+        publish(event)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -245,7 +245,8 @@ def make_app(engine: Engine, redis_url: str = "", poll_seconds: float = live.POL
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        hub.pool.shutdown(wait=False)
+        # Wait for a query in flight: its connection goes back to the pool, not to the GC.
+        hub.pool.shutdown(wait=True)
 
     async def end_streams(app: web.Application) -> None:
         # Open streams would otherwise outlive the server's shutdown; browsers reconnect.

@@ -203,3 +203,10 @@ def test_serve_runs_a_stream_process_redirects_to_it_and_stops_it(tmp_path):
             return
         time.sleep(0.2)
     raise AssertionError("the stream process outlived commentsvc serve")
+
+
+def test_a_post_is_published_only_through_the_redis_of_the_app_that_wrote_it(make_app, caplog):
+    make_app(COMMENTSVC_LIVE_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens
+    client = make_app().test_client()
+    assert post(client).status_code == 201
+    assert "could not publish" not in caplog.text
