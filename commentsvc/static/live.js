@@ -8,7 +8,6 @@
 (() => {
 "use strict";
 const W = window, D = document, NS = (W.commentsvc = W.commentsvc || {});
-const TEXTS = { top: ["{n} new comment — show", "{n} new comments — show"], kids: ["{n} new reply", "{n} new replies"] };
 const KINDS = ["comment", "edited", "removed"];
 const POLL_MIN = 5000, POLL_MAX = 60000, READY_WAIT = 6000;
 
@@ -20,12 +19,11 @@ class Live {
     this.kids = new Map();    // parent id -> { ids, btn }
     this.fails = 0;
     this.wait = POLL_MIN;
-    this.plural = new Intl.PluralRules(th.o.lang);
   }
 
+  // The texts live in the widget's table (new_top, new_kids), translated like the rest.
   text(key, n) {
-    const t = TEXTS[key][this.plural.select(n) === "one" ? 0 : 1];
-    return t.replace("{n}", this.th.nf.format(n));
+    return this.th.t("new_" + key, { n });
   }
 
   start() {

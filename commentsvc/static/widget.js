@@ -44,6 +44,8 @@ const EN = {
   held: "Your comment was received and is awaiting moderation.",
   updated: "Your comment was updated.", removed: "Your comment was deleted.",
   loaded: { one: "{n} more comment loaded", other: "{n} more comments loaded" },
+  new_top: { one: "{n} new comment — show", other: "{n} new comments — show" },
+  new_kids: { one: "{n} new reply", other: "{n} new replies" },
   nothing: "Nothing to preview yet.", not_found: "The linked comment could not be found.",
   linked: "You are looking at the thread of a linked comment.",
   from_start: "Show all comments from the start", sorted: "Sorted: {s}",

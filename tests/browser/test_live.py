@@ -44,6 +44,19 @@ def test_a_post_in_one_window_appears_in_the_other(new_page, server):
     expect(widget(reader).locator("h2 .count")).to_have_text("1 comment")
 
 
+def test_the_new_comments_control_speaks_the_readers_language(new_page, server):
+    reader, writer = new_page(), new_page()
+    reader.goto(server.url + HOME + "?lang=de")
+    writer.goto(server.url + HOME)
+    loaded(reader)
+    root = loaded(writer)
+    post(root, "Hallo aus dem anderen Fenster")
+    control = new_comments_control(reader)
+    expect(control).to_have_text("1 neuer Kommentar — anzeigen", timeout=2000)
+    post(root, "Noch einer")
+    expect(control).to_have_text("2 neue Kommentare — anzeigen", timeout=2000)
+
+
 def test_with_streams_blocked_the_widget_polls_and_still_sees_the_post(new_page, server):
     reader, writer = new_page(), new_page()
     reader.route("**/api/v1/stream?*", lambda route: route.abort())

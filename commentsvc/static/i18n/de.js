@@ -27,6 +27,8 @@ window.commentsvc.addLocale("de", {
   held: "Ihr Kommentar ist eingegangen und wartet auf Freigabe.",
   updated: "Ihr Kommentar wurde geändert.", removed: "Ihr Kommentar wurde gelöscht.",
   loaded: { one: "{n} weiterer Kommentar geladen", other: "{n} weitere Kommentare geladen" },
+  new_top: { one: "{n} neuer Kommentar — anzeigen", other: "{n} neue Kommentare — anzeigen" },
+  new_kids: { one: "{n} neue Antwort", other: "{n} neue Antworten" },
   nothing: "Noch nichts für die Vorschau.", not_found: "Der verlinkte Kommentar wurde nicht gefunden.",
   linked: "Sie sehen die Diskussion eines verlinkten Kommentars.",
   from_start: "Alle Kommentare von Anfang an zeigen", sorted: "Sortiert: {s}",

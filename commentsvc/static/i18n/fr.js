@@ -27,6 +27,8 @@ window.commentsvc.addLocale("fr", {
   held: "Votre commentaire a été reçu et attend la modération.",
   updated: "Votre commentaire a été modifié.", removed: "Votre commentaire a été supprimé.",
   loaded: { one: "{n} commentaire de plus chargé", other: "{n} commentaires de plus chargés" },
+  new_top: { one: "{n} nouveau commentaire — afficher", other: "{n} nouveaux commentaires — afficher" },
+  new_kids: { one: "{n} nouvelle réponse", other: "{n} nouvelles réponses" },
   nothing: "Rien à prévisualiser pour l’instant.", not_found: "Le commentaire lié est introuvable.",
   linked: "Vous voyez la discussion d’un commentaire lié.",
   from_start: "Afficher tous les commentaires depuis le début", sorted: "Tri\u00a0: {s}",

@@ -26,6 +26,8 @@ window.commentsvc.addLocale("tr", {
   held: "Yorumunuz alındı ve onay bekliyor.",
   updated: "Yorumunuz güncellendi.", removed: "Yorumunuz silindi.",
   loaded: { one: "{n} yorum daha yüklendi", other: "{n} yorum daha yüklendi" },
+  new_top: { one: "{n} yeni yorum — göster", other: "{n} yeni yorum — göster" },
+  new_kids: { one: "{n} yeni yanıt", other: "{n} yeni yanıt" },
   nothing: "Önizlenecek bir şey yok.", not_found: "Bağlantı verilen yorum bulunamadı.",
   linked: "Bağlantı verilen bir yorumun tartışmasını görüyorsunuz.",
   from_start: "Tüm yorumları baştan göster", sorted: "Sıralama: {s}",

@@ -27,6 +27,8 @@ window.commentsvc.addLocale("uz", {
   held: "Izohingiz qabul qilindi va moderatsiyani kutmoqda.",
   updated: "Izohingiz yangilandi.", removed: "Izohingiz o‘chirildi.",
   loaded: { one: "Yana {n} ta izoh yuklandi", other: "Yana {n} ta izoh yuklandi" },
+  new_top: { one: "{n} ta yangi izoh — ko‘rsatish", other: "{n} ta yangi izoh — ko‘rsatish" },
+  new_kids: { one: "{n} ta yangi javob", other: "{n} ta yangi javob" },
   nothing: "Ko‘rsatish uchun hali hech narsa yo‘q.", not_found: "Havoladagi izoh topilmadi.",
   linked: "Siz havoladagi izoh muhokamasini ko‘ryapsiz.",
   from_start: "Barcha izohlarni boshidan ko‘rsatish", sorted: "Saralash: {s}",
