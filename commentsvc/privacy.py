@@ -20,7 +20,8 @@ from commentsvc import audit, counters
 from commentsvc.errors import Invalid, NotFound
 from commentsvc.identity import email_hash, signed_in_reader_key
 from commentsvc.models import DELETED, Article, Ban, Comment, Flag, Site, Vote
-from commentsvc.notify.models import REPLIES, MailSubscription, ReplyWatch
+from commentsvc.notify import mail
+from commentsvc.notify.models import REPLIES, MailSubscription, ReplyNotice, ReplyWatch
 from commentsvc.sites import ServiceConfig, get_site
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ class Selection:
     comments: list[Comment]
     votes: list[Vote]
     reports: list[Flag]
+    subscriptions: list[MailSubscription]
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,23 @@ def select_reader(session: Session, config: ServiceConfig, site: Site,
     comments = list(session.scalars(query.order_by(Comment.id)))
     votes, reports = ([], []) if reader_key is None else (
         _by_reader(session, Vote, site, reader_key), _by_reader(session, Flag, site, reader_key))
-    return Selection(site, reader_key, comments, votes, reports)
+    hashes = {c.email_hash for c in comments}
+    if kind == "email":  # an address may be subscribed without a comment left to carry it
+        hashes.add(email_hash(config.secret_key, selector.email))
+    return Selection(site, reader_key, comments, votes, reports,
+                     _reply_subscriptions(session, site, hashes))
+
+
+def _reply_subscriptions(session: Session, site: Site,
+                         hashes: set[str | None]) -> list[MailSubscription]:
+    """The reader's reply-mail subscriptions: by the e-mail hashes of their own comments only,
+    so another reader's address never comes along (moderators' mail is not reader data)."""
+    hashes.discard(None)
+    if not hashes:
+        return []
+    return list(session.scalars(select(MailSubscription).where(
+        MailSubscription.site_id == site.id, MailSubscription.kind == REPLIES,
+        MailSubscription.email_hash.in_(hashes)).order_by(MailSubscription.id)))
 
 
 def _by_reader(session: Session, model: Any, site: Site, reader_key: str) -> list[Any]:
@@ -132,6 +150,29 @@ def export_reader(session: Session, config: ServiceConfig, moderator: Moderator,
                      "created_at": _iso(f.created_at), "resolved_at": _iso(f.resolved_at)}
                     for f in chosen.reports],
         "bans": [_ban_out(ban, config.now()) for ban in _bans_naming(session, chosen)],
+        "mail_subscriptions": [_subscription_out(session, config, s)
+                               for s in chosen.subscriptions],
+    }
+
+
+def _subscription_out(session: Session, config: ServiceConfig,
+                      subscription: MailSubscription) -> dict[str, Any]:
+    # The address is unsealed: it is the reader's own, selected by the hash of their own
+    # comments (or the address the admin typed), never another reader's.
+    watched = session.scalars(select(ReplyWatch.comment_id).where(
+        ReplyWatch.subscription_id == subscription.id).order_by(ReplyWatch.comment_id))
+    queued = session.scalar(select(func.count()).select_from(ReplyNotice).where(
+        ReplyNotice.subscription_id == subscription.id, ReplyNotice.sent_at.is_(None)))
+    return {
+        "kind": subscription.kind, "address": mail.unseal(config.secret_key,
+                                                          subscription.address_sealed),
+        "email_hash": subscription.email_hash, "lang": subscription.lang,
+        "created_at": _iso(subscription.created_at),
+        "confirmed": subscription.confirmed_at is not None,
+        "confirmed_at": _iso(subscription.confirmed_at),
+        "unsubscribed_at": _iso(subscription.unsubscribed_at),
+        "last_sent_at": _iso(subscription.last_sent_at),
+        "watched_comments": list(watched), "queued_reply_notices": queued or 0,
     }
 
 
@@ -192,7 +233,7 @@ def erase_reader(session: Session, config: ServiceConfig, moderator: Moderator, 
     now = config.now()
     chosen = select_reader(session, config, site, selector)
     erased_ids = {c.id for c in chosen.comments}
-    _forget_mail_addresses(session, site, {c.email_hash for c in chosen.comments})
+    _forget_mail_addresses(session, chosen.subscriptions)
     threads = {c.article_id for c in chosen.comments}
     threads |= _drop_votes(session, [v for v in chosen.votes if v.comment_id not in erased_ids])
     threads |= _drop_reports(session, [f for f in chosen.reports
@@ -217,13 +258,16 @@ def erase_reader(session: Session, config: ServiceConfig, moderator: Moderator, 
     return summary
 
 
-def _forget_mail_addresses(session: Session, site: Site, hashes: set[str | None]) -> None:
-    """An erased reader's reply e-mails stop, and the sealed address goes with them."""
-    hashes.discard(None)
-    if hashes:
-        session.execute(delete(MailSubscription).where(
-            MailSubscription.site_id == site.id, MailSubscription.kind == REPLIES,
-            MailSubscription.email_hash.in_(hashes)), execution_options=_RAW)
+def _forget_mail_addresses(session: Session, subscriptions: list[MailSubscription]) -> None:
+    """An erased reader's reply e-mails stop, and the sealed address goes with them: the
+    subscriptions the export lists, with their watches and queued notices."""
+    ids = [s.id for s in subscriptions]
+    if ids:
+        for model in (ReplyNotice, ReplyWatch):
+            session.execute(delete(model).where(model.subscription_id.in_(ids)),
+                            execution_options=_RAW)
+        session.execute(delete(MailSubscription).where(MailSubscription.id.in_(ids)),
+                        execution_options=_RAW)
 
 
 def _drop_votes(session: Session, votes: list[Vote]) -> set[int]:

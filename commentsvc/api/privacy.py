@@ -51,6 +51,24 @@ class ReaderExportOut(Schema):
     votes = fields.List(fields.Dict())
     reports = fields.List(fields.Dict())
     bans = fields.List(fields.Dict())
+    mail_subscriptions = fields.List(fields.Nested(lambda: MailSubscriptionOut()))
+
+
+class MailSubscriptionOut(Schema):
+    kind = fields.String()
+    address = fields.String(allow_none=True,
+                            metadata={"description": "the reader's own address, unsealed; "
+                                      "null once unsubscribed"})
+    email_hash = fields.String()
+    lang = fields.String()
+    created_at = fields.String()
+    confirmed = fields.Boolean()
+    confirmed_at = fields.String(allow_none=True)
+    unsubscribed_at = fields.String(allow_none=True)
+    last_sent_at = fields.String(allow_none=True)
+    watched_comments = fields.List(fields.Integer(),
+                                   metadata={"description": "comment ids watched for replies"})
+    queued_reply_notices = fields.Integer(metadata={"description": "reply notices not yet sent"})
 
 
 class ErasureOut(Schema):

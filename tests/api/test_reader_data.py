@@ -319,3 +319,52 @@ def test_the_bulk_route_hard_deletes_too(app, client, keys):  # noqa: F811
     assert response.status_code == 200
     assert thread(client)["comments"] == []
     assert_counters_exact(app)
+
+
+# --- reply e-mails in the export --------------------------------------------------------------
+
+def subscribe_confirmed(app, client, address, headers):
+    """A comment whose author asked for reply e-mails, their subscription confirmed."""
+    from commentsvc.notify.models import MailSubscription
+
+    comment_id = post(client, author_email=address, notify_replies=True,
+                      headers=headers).json["id"]
+    with app.app_context():
+        for subscription in db.session.scalars(select(MailSubscription)):
+            subscription.confirmed_at = subscription.confirmed_at or subscription.created_at
+        db.session.commit()
+    return comment_id
+
+
+def test_export_lists_the_readers_confirmed_subscription_and_watched_comment(app, client,
+                                                                            admin):
+    mine = subscribe_confirmed(app, client, "ada@example.org", ADA)
+    subscribe_confirmed(app, client, "bob@example.org", BOB)
+    for selector in ({"comment_id": mine}, {"email": "ada@example.org"}):
+        document = export(admin, **selector)
+        [subscription] = document["mail_subscriptions"]
+        assert subscription["kind"] == "replies"
+        assert subscription["address"] == "ada@example.org"
+        assert subscription["confirmed"] is True and subscription["confirmed_at"]
+        assert subscription["watched_comments"] == [mine]
+        assert subscription["queued_reply_notices"] == 0
+        assert "bob@example.org" not in json.dumps(document)
+
+
+def test_an_address_subscribed_without_comments_left_is_found_by_email(app, client, admin):
+    subscribe_confirmed(app, client, "ada@example.org", ADA)
+    assert export(admin, email="bob@example.org")["mail_subscriptions"] == []
+    assert len(export(admin, email="ada@example.org")["mail_subscriptions"]) == 1
+
+
+def test_after_erasure_the_export_holds_no_subscription(app, client, admin):
+    from commentsvc.notify.models import MailSubscription, ReplyWatch
+
+    mine = subscribe_confirmed(app, client, "ada@example.org", ADA)
+    subscribe_confirmed(app, client, "bob@example.org", BOB)
+    erase(admin, comment_id=mine)
+    assert export(admin, email="ada@example.org")["mail_subscriptions"] == []
+    assert len(export(admin, email="bob@example.org")["mail_subscriptions"]) == 1
+    with app.app_context():
+        assert db.session.scalar(select(ReplyWatch).where(ReplyWatch.comment_id == mine)) is None
+        assert len(list(db.session.scalars(select(MailSubscription)))) == 1
