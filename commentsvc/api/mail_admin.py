@@ -6,13 +6,13 @@ one-click unsubscribe. Needs a moderator or admin key for the site.
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import current_app, g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from commentsvc import keys
 from commentsvc.api.admin import _admin_rate_key as admin_rate_key
-from commentsvc.api.requests import bearer_token, service_config
+from commentsvc.api.admin import authenticate
+from commentsvc.api.requests import service_config
 from commentsvc.extensions import db, limiter
 from commentsvc.notify import moderators, setup
 from commentsvc.sites import get_site
@@ -38,12 +38,7 @@ limiter.limit(lambda: current_app.config["COMMENTSVC_RATELIMIT_ADMIN"],
               key_func=admin_rate_key, scope="admin")(blp)
 
 
-@blp.before_request
-def authenticate() -> None:
-    if request.method == "OPTIONS":
-        return
-    config = service_config()
-    g.moderator = keys.authenticate(db.session, config.secret_key, bearer_token(), config.now())
+blp.before_request(authenticate)  # the admin API's own key check, the same everywhere
 
 
 @blp.route("/sites/<string:site_key>/moderator-mail", methods=["POST"])

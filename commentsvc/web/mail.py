@@ -9,6 +9,8 @@ the token in the path is the only credential, hence no-referrer and no-store.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, make_response, render_template, request
 
 from commentsvc.errors import DomainError
@@ -41,35 +43,34 @@ def _failed(title: str, error: DomainError) -> Response:
 
 @bp.route("/confirm/<string:token>", methods=["GET", "POST"])
 def confirm(token: str) -> Response:
-    title = "Confirm e-mails"
-    secret = setup.service().secret_key
-    try:
-        if request.method == "GET":
-            subscriptions.from_token(db.session, secret, subscriptions.CONFIRM, token)
-            db.session.rollback()
-            return _page(title=title, button="Yes, send me these e-mails")
-        subscriptions.confirm(db.session, secret, token, setup.now())
-    except DomainError as error:
-        return _failed(title, error)
-    return _page(title=title, message="Thank you: your address is confirmed. Every e-mail has "
-                 "a link to unsubscribe.")
+    return _subscription_page(
+        token, subscriptions.CONFIRM, subscriptions.confirm, title="Confirm e-mails",
+        button="Yes, send me these e-mails", question="",
+        done="Thank you: your address is confirmed. Every e-mail has a link to unsubscribe.")
 
 
 @bp.route("/unsubscribe/<string:token>", methods=["GET", "POST"])
 def unsubscribe(token: str) -> Response:
-    title = "Unsubscribe"
+    return _subscription_page(
+        token, subscriptions.UNSUBSCRIBE, subscriptions.unsubscribe, title="Unsubscribe",
+        button="Unsubscribe", question="Stop these e-mails to your address from this site?",
+        done="You are unsubscribed: no more of these e-mails will come, and your address has "
+             "been deleted.")
+
+
+def _subscription_page(token: str, purpose: str, act: Callable[..., object], *, title: str,
+                       button: str, question: str, done: str) -> Response:
+    """GET checks the link and asks; POST acts."""
     secret = setup.service().secret_key
     try:
         if request.method == "GET":
-            subscriptions.from_token(db.session, secret, subscriptions.UNSUBSCRIBE, token)
+            subscriptions.from_token(db.session, secret, purpose, token)
             db.session.rollback()
-            return _page(title=title, button="Unsubscribe",
-                         message="Stop these e-mails to your address from this site?")
-        subscriptions.unsubscribe(db.session, secret, token, setup.now())
+            return _page(title=title, button=button, message=question)
+        act(db.session, secret, token, setup.now())
     except DomainError as error:
         return _failed(title, error)
-    return _page(title=title, message="You are unsubscribed: no more of these e-mails will come, "
-                 "and your address has been deleted.")
+    return _page(title=title, message=done)
 
 
 @bp.route("/moderate/<string:token>", methods=["GET", "POST"])
