@@ -87,7 +87,10 @@ def test_aggressive_host_css_does_not_change_the_widget(new_page, server):
     seen = {}
     for name, css in (("plain", PLAIN_CSS), ("hostile", PLAIN_CSS + HOSTILE_CSS)):
         page = publisher_page(new_page(), server, embed("css-1"), head=css, path=f"/{name}")
-        expect(loaded(page).locator("article")).to_have_count(1)
+        root = loaded(page)
+        expect(root.locator("article")).to_have_count(1)
+        # Live updates add their (hidden) control once live.js has loaded: measure after it.
+        expect(root.locator("button.live")).to_have_count(1)
         seen[name] = page.evaluate(MEASURE)
     assert len(seen["plain"]) > 10
     assert seen["hostile"] == seen["plain"]
