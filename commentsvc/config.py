@@ -123,13 +123,6 @@ def live_port(raw: str) -> str:
     raise Invalid("`auto` (the port after PORT), `off`, or a port from 1 to 65535")
 
 
-def live_url(raw: str) -> str:
-    value = raw.strip().rstrip("/")
-    if value and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
-        raise Invalid("empty, or an http(s) URL such as https://live.news.example")
-    return value
-
-
 def redis_or_off(raw: str) -> str:
     value = raw.strip()
     if value in ("", "off") or re.fullmatch(r"(redis|rediss|redis\+unix)://\S+", value):
@@ -154,11 +147,14 @@ def mail_address(raw: str) -> str:
     return value
 
 
-def base_url(raw: str) -> str:
-    value = raw.strip().rstrip("/")
-    if value and not re.fullmatch(r"https?://[^\s/?#]+(?:/[^\s?#]*)?", value):
-        raise Invalid("empty, or an http(s) URL such as https://comments.news.example")
-    return value
+def base_url(example: str) -> Callable[[str], str]:
+    """Empty, or an http(s) base URL (no query or fragment; a trailing slash is dropped)."""
+    def parse(raw: str) -> str:
+        value = raw.strip().rstrip("/")
+        if value and not re.fullmatch(r"https?://[^\s/?#]+(?:/[^\s?#]*)?", value):
+            raise Invalid(f"empty, or an http(s) URL such as {example}")
+        return value
+    return parse
 
 
 def host_port(raw: str) -> str:
@@ -281,7 +277,7 @@ SETTINGS: tuple[Setting, ...] = (
             "where `commentsvc serve` runs its live-stream process (`auto`: the port after "
             "PORT; `off`: none, then `/api/v1/stream` answers at once and browsers reconnect "
             "every few seconds); the app sends browsers there with a 307"),
-    Setting("COMMENTSVC_LIVE_URL", "COMMENTSVC_LIVE_URL", "", live_url,
+    Setting("COMMENTSVC_LIVE_URL", "COMMENTSVC_LIVE_URL", "", base_url("https://live.news.example"),
             "public base URL of a separate `commentsvc stream` server (e.g. "
             "`https://live.news.example`): `/api/v1/stream` redirects there; leave empty when "
             "your proxy routes `/api/v1/stream` to it"),
@@ -292,7 +288,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("COMMENTSVC_METRICS_BIND", "COMMENTSVC_METRICS_BIND", "127.0.0.1:9100", host_port,
             "where `COMMENTSVC_METRICS=bind` serves metrics (HOST:PORT, `[::1]:9100` for IPv6); "
             "keep it off the public network"),
-    Setting("COMMENTSVC_PUBLIC_URL", "COMMENTSVC_PUBLIC_URL", "", base_url,
+    Setting("COMMENTSVC_PUBLIC_URL", "COMMENTSVC_PUBLIC_URL", "", base_url("https://comments.news.example"),
             "the service's address as readers reach it (e.g. `https://comments.news.example`), "
             "for the links in e-mails; required in production when `COMMENTSVC_SMTP_HOST` is "
             "set (empty: the address the triggering request came to)"),
