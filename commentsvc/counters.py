@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, Update, bindparam, func, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from commentsvc import events
@@ -31,39 +33,53 @@ def status_changed(session: Session, comment: Comment, old_status: str | None,
 
     Every status change passes through here, so this is also where it is announced."""
     session.flush()
-    # Another transition in this transaction may have changed it behind the ORM's back.
-    session.refresh(comment, ["reply_count"])
+    if old_status is not None:
+        # Another transition in this transaction may have changed it behind the ORM's back
+        # (a new comment has no replies yet).
+        session.refresh(comment, ["reply_count"])
     approved_delta = int(comment.status == APPROVED) - int(old_status == APPROVED)
+    connection = session.connection()
+    version = connection.execute(
+        _article_update(approved_delta, touch=approved_delta > 0 and now is not None),
+        {"article_id": comment.article_id, "now": now}).scalar_one()
+    was_visible = old_status == APPROVED or (old_status is not None and comment.reply_count > 0)
+    if was_visible != comment.is_visible and comment.parent_id is not None:
+        _reply_visibility_changed(connection, comment.root_id, comment.parent_id,
+                                  1 if comment.is_visible else -1)
+    events.comment_changed(session, comment, "created" if old_status is None else "status",
+                           old_status, version)
+
+
+@cache
+def _article_update(approved_delta: int, *, touch: bool) -> Update:
+    """The article's counters and version move (built once per kind of change, run as Core:
+    every post runs one); returns the new version."""
     values: dict = {"version": Article.version + 1}
     if approved_delta:
         values["comment_count"] = Article.comment_count + approved_delta
-        if approved_delta > 0 and now is not None:
-            values["last_comment_at"] = now
-    session.execute(update(Article).where(Article.id == comment.article_id).values(**values),
-                    execution_options=_RAW)
-    was_visible = old_status == APPROVED or (old_status is not None and comment.reply_count > 0)
-    if was_visible != comment.is_visible and comment.parent_id is not None:
-        _reply_visibility_changed(session, comment.root_id, comment.parent_id,
-                                  1 if comment.is_visible else -1)
-    events.comment_changed(session, comment, "created" if old_status is None else "status",
-                           old_status)
+    if touch:
+        values["last_comment_at"] = bindparam("now")
+    return (update(Article.__table__).where(Article.id == bindparam("article_id"))
+            .values(**values).returning(Article.version))
 
 
-def _reply_visibility_changed(session: Session, root_id: int | None, parent_id: int | None,
-                              delta: int) -> None:
+_ADD_TO_DESCENDANTS = (
+    update(Comment.__table__).where(Comment.id == bindparam("comment_id"))
+    .values(descendant_count=Comment.descendant_count + bindparam("delta", type_=Integer)))
+_ADD_TO_REPLIES = (
+    update(Comment.__table__).where(Comment.id == bindparam("comment_id"))
+    .values(reply_count=Comment.reply_count + bindparam("delta", type_=Integer))
+    .returning(Comment.reply_count, Comment.status, Comment.parent_id))
+
+
+def _reply_visibility_changed(connection: Connection, root_id: int | None,
+                              parent_id: int | None, delta: int) -> None:
     # A removed comment is shown only while it has visible replies, so a change in its
     # reply count can make it (dis)appear, which in turn changes its own parent's count.
     while parent_id is not None:
-        session.execute(update(Comment).where(Comment.id == root_id)
-                        .values(descendant_count=Comment.descendant_count + delta),
-                        execution_options=_RAW)
-        count, status, grandparent_id = session.execute(
-            update(Comment)
-            .where(Comment.id == parent_id)
-            .values(reply_count=Comment.reply_count + delta)
-            .returning(Comment.reply_count, Comment.status, Comment.parent_id),
-            execution_options=_RAW,
-        ).one()
+        connection.execute(_ADD_TO_DESCENDANTS, {"comment_id": root_id, "delta": delta})
+        count, status, grandparent_id = connection.execute(
+            _ADD_TO_REPLIES, {"comment_id": parent_id, "delta": delta}).one()
         parent_flipped = status != APPROVED and count == (1 if delta > 0 else 0)
         if not parent_flipped:
             return

@@ -58,6 +58,8 @@ class CommentChanged:
     change: str
     status: str
     before: str | None = None
+    # The article's version once this change is in, when the writer read it back (None: ask).
+    version: int | None = None
 
 
 Event = PostDecided | Audited | CommentChanged
@@ -87,9 +89,10 @@ def note(session: Session, event: Event) -> None:
 
 
 def comment_changed(session: Session, comment: Any, change: str,
-                    before: str | None = None) -> None:
+                    before: str | None = None, version: int | None = None) -> None:
     """Note a CommentChanged for `comment` (flushed: it has its id)."""
-    note(session, CommentChanged(comment.article_id, comment.id, change, comment.status, before))
+    note(session, CommentChanged(comment.article_id, comment.id, change, comment.status, before,
+                                 version))
 
 
 @sa_event.listens_for(Session, "after_commit")

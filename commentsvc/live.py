@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -73,6 +73,9 @@ def kind_of(event: events.CommentChanged) -> str | None:
     return None
 
 
+_ADD_EVENT = insert(LiveEvent.__table__)  # built once, run as Core: every post adds one
+
+
 def record(session: Session, event: events.Event) -> None:
     """In the write's transaction: keep the event, numbered by the version it bumped."""
     if not isinstance(event, events.CommentChanged):
@@ -80,14 +83,16 @@ def record(session: Session, event: events.Event) -> None:
     kind = kind_of(event)
     if kind is None:
         return
-    row = session.execute(
-        select(Article.version, Comment.parent_id).join(Comment, Comment.article_id == Article.id)
-        .where(Comment.id == event.comment_id)).first()
-    if row is None:  # nothing a reader could fetch
+    comment = session.get(Comment, event.comment_id)  # usually in the session already
+    if comment is None:  # nothing a reader could fetch
         return
-    version, parent_id = row
-    session.add(LiveEvent(article_id=event.article_id, version=version, kind=kind,
-                          comment_id=event.comment_id, parent_id=parent_id))
+    version = event.version
+    if version is None:
+        version = session.scalar(select(Article.version)
+                                 .where(Article.id == comment.article_id))
+    session.connection().execute(_ADD_EVENT, {
+        "article_id": event.article_id, "version": version, "kind": kind,
+        "comment_id": event.comment_id, "parent_id": comment.parent_id})
 
 
 def changes_since(connection: Connection | Session, article_id: int, since: int) -> list[Change]:

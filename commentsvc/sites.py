@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from commentsvc import audit
@@ -52,11 +54,23 @@ class SiteSettings:
     @classmethod
     def of(cls, site: Site, config: ServiceConfig) -> SiteSettings:
         """Parsed once per version of a site's settings, per process."""
+        return cls._cached(config, site.id, site.settings_version, lambda: site.settings)
+
+    @classmethod
+    def of_head(cls, session: Session, head: Row, config: ServiceConfig) -> SiteSettings:
+        """The same for a `site_head` row: the settings themselves are read only when this
+        process has not parsed their version yet."""
+        return cls._cached(config, head.id, head.settings_version, lambda: session.connection()
+                           .execute(_SITE_SETTINGS, {"site_id": head.id}).scalar())
+
+    @classmethod
+    def _cached(cls, config: ServiceConfig, site_id: int, version: int,
+                load: Callable[[], dict[str, Any] | None]) -> SiteSettings:
         cache = config.settings_cache
-        key = (site.id, site.settings_version)
+        key = (site_id, version)
         cached = cache.get(key)
         if cached is None:
-            cached = cache[key] = cls._parse(site.settings or {}, config)
+            cached = cache[key] = cls._parse(load() or {}, config)
             while len(cache) > 256:
                 cache.pop(next(iter(cache)))
         return cached
@@ -80,6 +94,19 @@ def get_site(session: Session, key: str) -> Site:
     if site is None:
         raise NotFound(f"no site called {key!r}", code="site_not_found")
     return site
+
+
+# Built once and run as Core: every post asks them.
+_SITE_HEAD = select(Site.id, Site.key, Site.settings_version).where(Site.key == bindparam("key"))
+_SITE_SETTINGS = select(Site.settings).where(Site.id == bindparam("site_id"))
+
+
+def site_head(session: Session, key: str) -> Row:
+    """A site's id, key and settings version (`SiteSettings.of_head` gives its settings)."""
+    head = session.connection().execute(_SITE_HEAD, {"key": key}).first()
+    if head is None:
+        raise NotFound(f"no site called {key!r}", code="site_not_found")
+    return head
 
 
 def validate_origin(origin: str) -> str:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook as Signer
 
@@ -198,6 +198,12 @@ def _forget_words(session: Session, comment: Comment) -> None:
         delivery.body = body
 
 
+# Built once: every change to every comment asks it, and most sites have no webhooks.
+_SITE_HOOKS = (select(Webhook.id, Webhook.events)
+               .join(Article, Article.site_id == Webhook.site_id)
+               .where(Article.id == bindparam("article_id")))
+
+
 def on_comment_changed(session: Session, event: events.Event) -> None:
     """In the write's transaction: a delivery and an outbox message per interested webhook."""
     if not isinstance(event, events.CommentChanged):
@@ -209,13 +215,11 @@ def on_comment_changed(session: Session, event: events.Event) -> None:
     names = event_names(event)
     if not names:
         return
-    article = session.get(Article, event.article_id)
-    if article is None:
-        return
-    hooks = session.scalars(select(Webhook).where(Webhook.site_id == article.site_id)).all()
+    hooks = session.connection().execute(_SITE_HOOKS, {"article_id": event.article_id}).all()
     wanted = [(name, hook) for name in names for hook in hooks if name in hook.events]
     if not wanted:
         return
+    article = session.get(Article, event.article_id)
     comment = session.get(Comment, event.comment_id)
     site = session.get(Site, article.site_id)
     now = _now()

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from commentsvc import events
@@ -25,6 +25,11 @@ from commentsvc.notify.models import MailSubscription, ReplyNotice, ReplyWatch
 KIND = "mail.replies"
 
 
+# Built once: every published reply asks it.
+_WATCHER = select(ReplyWatch.subscription_id).where(
+    ReplyWatch.comment_id == bindparam("comment_id"))
+
+
 def on_comment_changed(session: Session, event: events.Event) -> None:
     """In the write's transaction: note a newly published reply for its parent's watcher."""
     if not (isinstance(event, events.CommentChanged) and setup.active()
@@ -33,10 +38,11 @@ def on_comment_changed(session: Session, event: events.Event) -> None:
     reply = session.get(Comment, event.comment_id)
     if reply is None or reply.parent_id is None:
         return
-    watch = session.get(ReplyWatch, reply.parent_id)
-    if watch is None:
+    subscription_id = session.connection().execute(
+        _WATCHER, {"comment_id": reply.parent_id}).scalar()
+    if subscription_id is None:
         return
-    subscription = session.get(MailSubscription, watch.subscription_id, with_for_update=True)
+    subscription = session.get(MailSubscription, subscription_id, with_for_update=True)
     if subscription is None or not subscription.active:
         return
     parent = session.get(Comment, reply.parent_id)
