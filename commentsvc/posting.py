@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, aliased, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from commentsvc import audit, bans, counters, events, render, rules
@@ -25,7 +25,7 @@ from commentsvc.identity import (
     token_matches,
 )
 from commentsvc.models import APPROVED, DELETED, PENDING, REJECTED, SPAM, Article, Comment, Site
-from commentsvc.sites import ServiceConfig, SiteSettings, site_head
+from commentsvc.sites import ServiceConfig, SiteSettings
 
 
 @dataclass(frozen=True)
@@ -79,29 +79,29 @@ def create(session: Session, config: ServiceConfig, reader: Reader, new: NewComm
 
     Every post runs this, so its statements are built once and run as Core on the session's
     connection, where each costs a fraction of an ORM query (BENCHMARKS.md has the figures)."""
-    site = site_head(session, new.site)
-    settings = SiteSettings.of_head(session, site, config)
     now = config.now()
     email_hash = stored_email_hash(config, reader.email or new.author_email)
-    bans.refuse_banned(session, site.id, now, reader=reader.key, email=email_hash,
-                       ip=reader.ip_hash)
-    article = _article_for_post(session, site.id, new, now)
+    known = _what_posting_needs(session, reader, email_hash, new, now)
+    settings = SiteSettings.of_site(session, config, known.site_id, known.settings_version)
+    if known.ban_id is not None:
+        bans.refuse(session, known.ban_id)
+    article = known if known.article_id is not None else _new_article(session, known, new, now)
     if article.closed:
         raise ThreadClosed("this thread is closed for new comments")
-    parent = _parent_for_reply(session, article, new.parent_id)
+    _fill_in_article(session, article, new)
+    parent = _parent_for_reply(known, article.article_id, new.parent_id)
     name = reader.name or new.author_name or ""
     html = render.to_html(new.body)
     decision = rules.evaluate(rules.Draft(
         new.body, html, name, reader, article, settings,
         honeypot=new.honeypot, form_seconds=new.form_seconds,
-        posted_before_within_hour=_posted_within_hour(session, reader, article, new.body,
-                                                       now),
+        posted_before_within_hour=known.repeated,
         reader_has_approved_comment=(settings.moderation == "first"
-                                     and _has_approved_comment(session, site.id, reader)),
+                                     and _has_approved_comment(session, known.site_id, reader)),
     ))
     token = new_edit_token()
     comment = _insert_comment(
-        session, article_id=article.id, **_place_under(parent), author_name=name,
+        session, article_id=article.article_id, **_place_under(parent), author_name=name,
         reader_hash=reader.key, email_hash=email_hash, ip_hash=reader.ip_hash,
         author_verified=reader.verified, author_avatar=reader.avatar,
         avatar_seed=avatar_seed(config, reader, new.author_email, name),
@@ -112,10 +112,11 @@ def create(session: Session, config: ServiceConfig, reader: Reader, new: NewComm
     counters.status_changed(session, comment, None, now)
     if decision.action != "allow":
         # Announced below as the post's decision, not a second time as an audit entry.
-        audit.record(session, site_id=site.id, actor=audit.RULES_ACTOR, action=decision.action,
+        audit.record(session, site_id=known.site_id, actor=audit.RULES_ACTOR,
+                     action=decision.action,
                      comment=comment, reason=decision.reason, after=comment.status, now=now,
                      announce=False)
-    events.note(session, events.PostDecided(site.id, comment.id, decision.action,
+    events.note(session, events.PostDecided(known.site_id, comment.id, decision.action,
                                             decision.reason))
     _commit_keeping(session, comment)
     if decision.action == "reject":
@@ -152,7 +153,7 @@ def _commit_keeping(session: Session, comment: Comment) -> None:
         set_committed_value(comment, key, value)
 
 
-def _place_under(parent: Row | None) -> dict:
+def _place_under(parent: _ParentRef | None) -> dict:
     """Where a new comment sits in its thread."""
     if parent is None:
         return {"parent_id": None, "root_id": None, "ancestry": "", "depth": 0}
@@ -249,70 +250,95 @@ def _insert_article(session: Session, site_id: int, key: str, now: datetime,
     )
 
 
+# --- what a post must know before it is written: one statement, one round trip -------------
+
+_Parent = aliased(Comment, name="parent")
+
+# The same text within the hour from this reader anywhere, or from this address under this
+# article. Not from this address anywhere: readers behind one address (an office, a school)
+# may all say "Thanks for the article!" under their own articles.
+_REPEATED = exists().where(
+    or_(Comment.reader_hash == bindparam("reader"),
+        and_(Comment.ip_hash == bindparam("ip"), Comment.article_id == Article.id)),
+    Comment.body_source == bindparam("body"), Comment.created_at > bindparam("since"))
+
+# Built once. A reader key, address or parent the post does not have is bound as NULL, which
+# matches nothing; an article that has no comment yet comes back as NULLs.
+_POST_CONTEXT = (
+    select(
+        Site.id.label("site_id"), Site.settings_version,
+        bans.active_ban_id(Site.id).label("ban_id"),
+        Article.id.label("article_id"), Article.closed, Article.premoderated, Article.title,
+        Article.url,
+        _Parent.id.label("parent_id"), _Parent.article_id.label("parent_article_id"),
+        _Parent.root_id.label("parent_root_id"), _Parent.ancestry.label("parent_ancestry"),
+        _Parent.depth.label("parent_depth"), _Parent.status.label("parent_status"),
+        _REPEATED.label("repeated"),
+    )
+    .select_from(Site)
+    .outerjoin(Article, and_(Article.site_id == Site.id, Article.key == bindparam("article")))
+    .outerjoin(_Parent, _Parent.id == bindparam("parent_id"))
+    .where(Site.key == bindparam("site"))
+)
+
+
+def _what_posting_needs(session: Session, reader: Reader, email_hash: str | None,
+                        new: NewComment, now: datetime) -> Row:
+    """The site and its settings version, a ban on the poster, the article, the parent, and
+    whether this text was sent within the hour: everything checked before writing."""
+    known = session.connection().execute(_POST_CONTEXT, {
+        "site": new.site, "article": new.article, "parent_id": new.parent_id,
+        "reader": reader.key, "email": email_hash, "ip": reader.ip_hash, "now": now,
+        "body": new.body, "since": now - timedelta(hours=1),
+    }).first()
+    if known is None:
+        raise NotFound(f"no site called {new.site!r}", code="site_not_found")
+    return known
+
+
 _ARTICLE_FOR_POST = select(
-    Article.id, Article.closed, Article.premoderated, Article.title, Article.url,
+    Article.id.label("article_id"), Article.closed, Article.premoderated, Article.title,
+    Article.url,
 ).where(Article.site_id == bindparam("site_id"), Article.key == bindparam("key"))
 
 
-def _article_for_post(session: Session, site_id: int, new: NewComment, now: datetime) -> Row:
-    """As ensure_article, as a Core row; a title or link the article lacks is filled in."""
-    params = {"site_id": site_id, "key": new.article}
-    article = session.connection().execute(_ARTICLE_FOR_POST, params).first()
-    if article is None:
-        _insert_article(session, site_id, new.article, now, new.article_title, new.article_url)
-        return session.connection().execute(_ARTICLE_FOR_POST, params).one()
+def _new_article(session: Session, known: Row, new: NewComment, now: datetime) -> Row:
+    """The article of its first comment (another first comment may be creating it too)."""
+    _insert_article(session, known.site_id, new.article, now, new.article_title,
+                    new.article_url)
+    return session.connection().execute(
+        _ARTICLE_FOR_POST, {"site_id": known.site_id, "key": new.article}).one()
+
+
+def _fill_in_article(session: Session, article: Row, new: NewComment) -> None:
+    """A title or link the article still lacks comes from the first post that sends one."""
     missing = {name: value for name, value, stored in (
         ("title", new.article_title, article.title), ("url", new.article_url, article.url),
     ) if value and not stored}
     if missing:
-        session.execute(update(Article).where(Article.id == article.id).values(**missing))
-    return article
+        session.execute(update(Article).where(Article.id == article.article_id)
+                        .values(**missing))
 
 
-_PARENT = select(
-    Comment.id, Comment.article_id, Comment.root_id, Comment.ancestry, Comment.depth,
-    Comment.status,
-).where(Comment.id == bindparam("id"))
+class _ParentRef(NamedTuple):
+    id: int
+    root_id: int | None
+    ancestry: str
+    depth: int
 
 
-def _parent_for_reply(session: Session, article: Row, parent_id: int | None) -> Row | None:
+def _parent_for_reply(known: Row, article_id: int, parent_id: int | None) -> _ParentRef | None:
     if parent_id is None:
         return None
-    parent = session.connection().execute(_PARENT, {"id": parent_id}).first()
-    if parent is None or parent.article_id != article.id:
+    if known.parent_id is None or known.parent_article_id != article_id:
         raise Invalid("parent_id", "no such comment in this article", code="invalid_parent")
-    if parent.status != APPROVED:
+    if known.parent_status != APPROVED:
         raise Invalid("parent_id", "that comment cannot be replied to", code="invalid_parent")
-    if parent.depth + 1 >= MAX_DEPTH:
+    if known.parent_depth + 1 >= MAX_DEPTH:
         raise Invalid("parent_id", f"replies cannot nest more than {MAX_DEPTH} levels deep",
                       code="too_deep")
-    return parent
-
-
-def _posted_within_hour(session: Session, reader: Reader, article: Article, body: str,
-                        now: datetime) -> bool:
-    """The same text from this reader anywhere, or from this address under this article.
-
-    Not from this address anywhere: readers behind one address (an office, a school) may all
-    say "Thanks for the article!" under their own articles.
-    """
-    if not (reader.key or reader.ip_hash):
-        return False
-    return session.connection().execute(_SAME_TEXT_WITHIN_HOUR, {
-        "reader": reader.key, "ip": reader.ip_hash, "article_id": article.id, "body": body,
-        "since": now - timedelta(hours=1)}).first() is not None
-
-
-# Built once: every post runs it. A missing reader key or address is bound as NULL, which
-# equals nothing.
-_SAME_TEXT_WITHIN_HOUR = (
-    select(Comment.id)
-    .where(or_(Comment.reader_hash == bindparam("reader"),
-               and_(Comment.ip_hash == bindparam("ip"),
-                    Comment.article_id == bindparam("article_id"))),
-           Comment.body_source == bindparam("body"), Comment.created_at > bindparam("since"))
-    .limit(1)
-)
+    return _ParentRef(known.parent_id, known.parent_root_id, known.parent_ancestry,
+                      known.parent_depth)
 
 
 def _has_approved_comment(session: Session, site_id: int, reader: Reader) -> bool:

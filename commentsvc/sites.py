@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from commentsvc import audit
@@ -57,11 +56,12 @@ class SiteSettings:
         return cls._cached(config, site.id, site.settings_version, lambda: site.settings)
 
     @classmethod
-    def of_head(cls, session: Session, head: Row, config: ServiceConfig) -> SiteSettings:
-        """The same for a `site_head` row: the settings themselves are read only when this
-        process has not parsed their version yet."""
-        return cls._cached(config, head.id, head.settings_version, lambda: session.connection()
-                           .execute(_SITE_SETTINGS, {"site_id": head.id}).scalar())
+    def of_site(cls, session: Session, config: ServiceConfig, site_id: int,
+                version: int) -> SiteSettings:
+        """The same by id and version: the settings themselves are read only when this process
+        has not parsed that version yet."""
+        return cls._cached(config, site_id, version, lambda: session.connection()
+                           .execute(_SITE_SETTINGS, {"site_id": site_id}).scalar())
 
     @classmethod
     def _cached(cls, config: ServiceConfig, site_id: int, version: int,
@@ -96,17 +96,7 @@ def get_site(session: Session, key: str) -> Site:
     return site
 
 
-# Built once and run as Core: every post asks them.
-_SITE_HEAD = select(Site.id, Site.key, Site.settings_version).where(Site.key == bindparam("key"))
 _SITE_SETTINGS = select(Site.settings).where(Site.id == bindparam("site_id"))
-
-
-def site_head(session: Session, key: str) -> Row:
-    """A site's id, key and settings version (`SiteSettings.of_head` gives its settings)."""
-    head = session.connection().execute(_SITE_HEAD, {"key": key}).first()
-    if head is None:
-        raise NotFound(f"no site called {key!r}", code="site_not_found")
-    return head
 
 
 def validate_origin(origin: str) -> str:

@@ -6,6 +6,7 @@ can; a query that no index can serve in order still shows a Sort, and the test f
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -136,3 +137,21 @@ def test_a_thread_feed_reads_its_newest_published_comments_in_index_order(app, c
     statements = captured(app, lambda: client.get("/api/v1/feed.atom", query_string=THREAD))
     assert_ordered_index_scan(app, the_statement(statements, "ORDER BY comment.created_at DESC"),
                               "ix_comment_published")
+
+
+def test_what_a_post_checks_is_read_through_indexes(app, client, busy):
+    parent = post(client, article="news-43").json["id"]  # news-42 holds new comments
+
+    def reply():
+        response = post(client, article="news-43", parent_id=parent,
+                        headers={"X-Reader-Token": "a-reader-with-a-long-token"})
+        return SimpleNamespace(status_code=200 if response.status_code == 201 else 500,
+                               get_data=response.get_data)
+
+    statements = captured(app, reply)
+    plan = nodes(plan_of(app, *the_statement(statements, "ban.id", "EXISTS")))
+    # The ban, the article, the parent and the repeated-text check: index lookups only, never a
+    # pass over the comment table, however many comments the site has.
+    assert not [n for n in plan if n["Node Type"] == "Seq Scan"], plan
+    used = {n.get("Index Name") for n in plan if n["Node Type"].startswith(("Index", "Bitmap"))}
+    assert {"ix_ban_lookup", "uq_article_site_key", "comment_pkey"} <= used, used

@@ -1,0 +1,57 @@
+"""What a post costs the database: every check it makes before writing is one statement, and
+the writes are the comment, its counters, the live event and the lookups of its listeners.
+
+Each statement is a round trip on PostgreSQL, so this is the posting budget BENCHMARKS.md
+measures; a change that adds one should say why."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from commentsvc.extensions import db
+from tests.conftest import post
+
+
+@pytest.fixture
+def statements(app):
+    seen: list[str] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement.split(None, 3)[:3])
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", remember)
+    yield seen
+    event.remove(engine, "before_cursor_execute", remember)
+
+
+def kinds(seen: list[list[str]]) -> list[str]:
+    return [" ".join(words[:3] if words[0] != "SELECT" else words[:1]) for words in seen]
+
+
+def test_a_top_level_comment_costs_five_statements(client, statements):
+    post(client)  # the article exists from now on
+    statements.clear()
+    assert post(client).status_code == 201
+    # What posting needs to know (one SELECT), the row, the article's counters and version,
+    # the site's webhooks, the live event.
+    assert kinds(statements) == ["SELECT", "INSERT INTO comment", "UPDATE article SET",
+                                 "SELECT", "INSERT INTO live_event"], statements
+
+
+def test_a_reply_adds_its_parent_counters_and_the_reply_mail_lookup(client, statements):
+    parent = post(client).json["id"]
+    statements.clear()
+    assert post(client, parent_id=parent).status_code == 201
+    assert kinds(statements) == ["SELECT", "INSERT INTO comment", "UPDATE article SET",
+                                 "UPDATE comment SET", "UPDATE comment SET", "SELECT",
+                                 "INSERT INTO live_event", "SELECT"], statements
+
+
+def test_the_first_comment_of_an_article_also_creates_it(client, statements):
+    post(client)  # the site's settings are parsed once per process; not this test's subject
+    statements.clear()
+    assert post(client, article="brand-new").status_code == 201
+    assert kinds(statements)[:3] == ["SELECT", "INSERT INTO article", "SELECT"], statements
