@@ -110,8 +110,10 @@ class Comment(db.Model):
         # Moderation queues: by status, newest first; reported comments by open flags.
         Index("ix_comment_status", "status", "created_at", "id"),
         Index("ix_comment_flags", "flag_count", "id"),
-        # The repeated-post rule looks up a reader's or an address's recent comments.
+        # Comments by address and time.
         Index("ix_comment_ip_recent", "ip_hash", "created_at"),
+        # The repeated-post rule: this very text, sent within the hour.
+        Index("ix_comment_text_recent", "body_digest", "created_at"),
         # Pins are rare: the first page finds them without walking every top-level comment.
         Index("ix_comment_pinned", "article_id", "id", sqlite_where=text("pinned"),
               postgresql_where=text("pinned")),
@@ -137,6 +139,8 @@ class Comment(db.Model):
 
     body_source: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    # posting.body_digest(body_source) for what readers post and edit; NULL for imported text.
+    body_digest: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default=APPROVED)
     score: Mapped[int] = mapped_column(Integer, default=0)
     # Visible direct replies; a removed comment stays in the thread while this is above zero.

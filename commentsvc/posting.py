@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -105,7 +106,8 @@ def create(session: Session, config: ServiceConfig, reader: Reader, new: NewComm
         reader_hash=reader.key, email_hash=email_hash, ip_hash=reader.ip_hash,
         author_verified=reader.verified, author_avatar=reader.avatar,
         avatar_seed=avatar_seed(config, reader, new.author_email, name),
-        body_source=new.body, body_html=html, status=STATUS_FOR[decision.action],
+        body_source=new.body, body_digest=body_digest(new.body), body_html=html,
+        status=STATUS_FOR[decision.action],
         moderation_reason=decision.reason or None, created_at=now,
         edit_token_hash=keyed_hash(config.secret_key, "edit-token", token),
     )
@@ -177,6 +179,7 @@ def edit(session: Session, config: ServiceConfig, comment_id: int, bearer: str |
         raise Rejected(decision.reason)
     now = config.now()
     comment.body_source, comment.body_html, comment.edited_at = body, html, now
+    comment.body_digest = body_digest(body)
     counters.thread_changed(session, comment.article_id)
     events.comment_changed(session, comment, "edited")
     if decision.action == "hold" and comment.status == APPROVED:
@@ -257,10 +260,12 @@ _Parent = aliased(Comment, name="parent")
 # The same text within the hour from this reader anywhere, or from this address under this
 # article. Not from this address anywhere: readers behind one address (an office, a school)
 # may all say "Thanks for the article!" under their own articles.
+# Read through the digest of the text and the time, so only this very text is looked at.
 _REPEATED = exists().where(
+    Comment.body_digest == bindparam("digest"), Comment.created_at > bindparam("since"),
+    Comment.body_source == bindparam("body"),
     or_(Comment.reader_hash == bindparam("reader"),
-        and_(Comment.ip_hash == bindparam("ip"), Comment.article_id == Article.id)),
-    Comment.body_source == bindparam("body"), Comment.created_at > bindparam("since"))
+        and_(Comment.ip_hash == bindparam("ip"), Comment.article_id == Article.id)))
 
 # Built once. A reader key, address or parent the post does not have is bound as NULL, which
 # matches nothing; an article that has no comment yet comes back as NULLs.
@@ -289,7 +294,7 @@ def _what_posting_needs(session: Session, reader: Reader, email_hash: str | None
     known = session.connection().execute(_POST_CONTEXT, {
         "site": new.site, "article": new.article, "parent_id": new.parent_id,
         "reader": reader.key, "email": email_hash, "ip": reader.ip_hash, "now": now,
-        "body": new.body, "since": now - timedelta(hours=1),
+        "body": new.body, "digest": body_digest(new.body), "since": now - timedelta(hours=1),
     }).first()
     if known is None:
         raise NotFound(f"no site called {new.site!r}", code="site_not_found")
@@ -350,6 +355,11 @@ def _has_approved_comment(session: Session, site_id: int, reader: Reader) -> boo
                Comment.status == APPROVED)
         .limit(1)
     ) is not None
+
+
+def body_digest(body: str) -> str:
+    """What the repeated-post rule looks a text up by (the text itself is compared too)."""
+    return hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
 
 
 def stored_email_hash(config: ServiceConfig, email: str | None) -> str | None:

@@ -295,6 +295,7 @@ def erase_comment(session: Session, comment: Comment, now: datetime) -> None:
                     execution_options=_RAW)
     comment.score = comment.flag_count = 0
     comment.body_source = comment.body_html = comment.author_name = comment.avatar_seed = ""
+    comment.body_digest = None
     comment.reader_hash = comment.email_hash = comment.ip_hash = None
     comment.edit_token_hash = comment.author_avatar = comment.moderation_reason = None
     comment.author_verified = comment.pinned = False

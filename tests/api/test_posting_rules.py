@@ -44,6 +44,15 @@ def test_the_same_text_twice_within_an_hour_is_refused(client, clock):
     assert post(client, "Me too").status_code == 201
 
 
+def test_text_edited_in_counts_as_sent_and_text_edited_out_does_not(client):
+    comment = post(client, "First thought").json
+    edited = client.patch(f"/api/v1/comments/{comment['id']}", json={"body": "Second thought"},
+                          headers={"Authorization": f"Bearer {comment['edit_token']}"})
+    assert edited.status_code == 200
+    assert post(client, "Second thought").status_code == 422
+    assert post(client, "First thought").status_code == 201
+
+
 def test_one_address_may_post_the_same_text_under_different_articles(client):
     # Readers behind one address (an office, a school) all thank the author of their article.
     thanks = "Thanks for the article!"

@@ -154,4 +154,5 @@ def test_what_a_post_checks_is_read_through_indexes(app, client, busy):
     # pass over the comment table, however many comments the site has.
     assert not [n for n in plan if n["Node Type"] == "Seq Scan"], plan
     used = {n.get("Index Name") for n in plan if n["Node Type"].startswith(("Index", "Bitmap"))}
-    assert {"ix_ban_lookup", "uq_article_site_key", "comment_pkey"} <= used, used
+    assert {"ix_ban_lookup", "uq_article_site_key", "comment_pkey",
+            "ix_comment_text_recent"} <= used, used
