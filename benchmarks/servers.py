@@ -1,4 +1,5 @@
-"""gunicorn servers on 127.0.0.1, started and stopped by the benchmark, one per database."""
+"""gunicorn servers on 127.0.0.1, started and stopped by the benchmark, one per database
+(and one per peer service in benchmarks/peers.py)."""
 
 from __future__ import annotations
 
@@ -59,12 +60,15 @@ class Server:
 
 
 def gunicorn(name: str, app: str, *, workers: int, threads: int, env: dict[str, str],
-             log_dir: Path, ready_path: str) -> Server:
-    """Serve `app` with gunicorn the same way for every server: only the app differs."""
+             log_dir: Path, ready_path: str, python: str = sys.executable) -> Server:
+    """Serve `app` with gunicorn the same way for every server: only the app differs.
+
+    `python` is the interpreter whose gunicorn and packages serve it: this one (commentsvc's
+    virtualenv) unless a peer brings its own, as Isso does."""
     port = free_port()
     log = log_dir / f"{name}.log"
     command = [
-        sys.executable, "-m", "gunicorn",
+        python, "-m", "gunicorn",
         "--workers", str(workers), "--threads", str(threads),
         "--bind", f"{HOST}:{port}", "--log-level", "warning",
         "--pythonpath", str(BENCH_DIR), app,
