@@ -51,7 +51,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import isso_peer
 import loadgen
@@ -162,6 +162,10 @@ def isso_path(article: str) -> str:
     return "/" + article  # what Isso's embed sends: the page's location.pathname
 
 
+def isso_new(article: str) -> str:
+    return "/new?" + urlencode({"uri": isso_path(article)})
+
+
 def seed_commentsvc(base: str, origin: str, threads: dict[str, list[SeedComment]]
                     ) -> dict[str, list[int]]:
     """Post every comment as the widget would; returns each thread's comment ids in order."""
@@ -199,8 +203,7 @@ def seed_isso(base: str, origin: str, threads: dict[str, list[SeedComment]]
                        "parent": None if c.parent is None else ids[article][c.parent],
                        "title": f"Article {article}"}
             headers = {"Origin": origin, "Content-Type": "application/json"}
-            url = f"{base}/new?uri={quote(isso_path(article))}"
-            status, answer, _ = call("POST", url, headers, payload)
+            status, answer, _ = call("POST", base + isso_new(article), headers, payload)
             if status != 201:
                 raise RuntimeError(f"Isso answered {status} to comment {c.number} of "
                                    f"{article}: {str(answer)[:300]}")
@@ -263,7 +266,7 @@ def groups(connections: int, origin: str | None, roots: dict[str, int]
                          json.dumps(commentsvc_post),
                          json.dumps({**commentsvc_post, "parent_id": roots["commentsvc"]}))),
             Scenario("isso-post", "Isso: posting", "isso",
-                     f"/new?uri={quote(isso_path(POST_ARTICLE))}", connections,
+                     isso_new(POST_ARTICLE), connections,
                      script="post.lua", headers=seen_from, script_args=(
                          json.dumps(isso_post),
                          json.dumps({**isso_post, "parent": roots["isso"]}))),
@@ -324,6 +327,69 @@ def isso_stored(tmp: Path, posted: int) -> str:
 
 # --- the run ----------------------------------------------------------------------------------
 
+def start_servers(args: argparse.Namespace, tmp: Path, url: str, isso_python: str,
+                  running: dict[str, servers.Server]) -> str:
+    """Start the three servers into `running` (the caller stops them); returns the origin of
+    the publisher's page."""
+    opts = {"workers": args.workers, "threads": 1, "log_dir": tmp}
+    # The bare server stands in for the publisher's site: its origin is the Origin of every
+    # request, and Isso checks at start-up that its configured host answers.
+    running["bare"] = servers.gunicorn("bare", "bare_app:app", env=servers.app_env(""),
+                                       ready_path="/", **opts)
+    origin = running["bare"].base
+    allow_origin(url, origin)
+    running["commentsvc"] = servers.gunicorn(
+        "commentsvc", "commentsvc:create_app()", env=servers.app_env(url),
+        ready_path="/healthz", **opts)
+    running["isso"] = servers.gunicorn(
+        "isso", isso_peer.APP, env=isso_peer.env(isso_peer.write_config(tmp, origin)),
+        ready_path="/info", python=isso_python, **opts)
+    print(f"  servers: gunicorn --workers {args.workers} --threads 1 on 127.0.0.1; "
+          f"publisher origin {origin}", flush=True)
+    return origin
+
+
+def seed_and_check(running: dict[str, servers.Server], origin: str
+                   ) -> tuple[dict[str, int], dict[str, str]]:
+    """Post the same comments to both services and check their answers; returns the id of
+    the posting thread's first comment in each, and what each first view holds."""
+    threads = {**peers_data.all_threads(), POST_ARTICLE: [POST_ROOT]}
+    t0 = time.monotonic()
+    commentsvc_ids = seed_commentsvc(running["commentsvc"].base, origin, threads)
+    isso_ids = seed_isso(running["isso"].base, origin, threads)
+    print(f"  seeded {sum(len(c) for c in threads.values())} comments into each service "
+          f"through its API in {time.monotonic() - t0:.1f}s", flush=True)
+    shown = check_answers(running, origin, threads)
+    for name, what in shown.items():
+        print(f"  checked {name}'s first view: {what}; counts as seeded", flush=True)
+    roots = {"commentsvc": commentsvc_ids[POST_ARTICLE][0], "isso": isso_ids[POST_ARTICLE][0]}
+    return roots, shown
+
+
+def run_loads(wrk: str, scenario_groups: dict[str, list[Scenario]],
+              running: dict[str, servers.Server], args: argparse.Namespace
+              ) -> tuple[dict[str, Measured], dict[str, int]]:
+    """A warm-up, then every group interleaved; returns the measurements and how many posts
+    each service answered with 201 (warm-up included)."""
+    everything = [sc for group in scenario_groups.values() for sc in group]
+    # Warm-up (imports, caches, connection pools), discarded; posts are counted below.
+    warm_up = {sc.name: Run() for sc in everything}
+    for sc in everything:
+        load(wrk, sc, running[sc.server], 1, warm_up[sc.name])
+    measured: dict[str, Measured] = {}
+    for title, group in scenario_groups.items():
+        measured.update(measure(wrk, group, running, args, title, args.seconds))
+    posted = {side: warm_up[f"{side}-post"].published
+              + sum(r.published for r in measured[f"{side}-post"].runs)
+              for side in ("commentsvc", "isso")}
+    for sc in everything:
+        if measured[sc.name].failures:
+            log = running[sc.server].log.read_text().strip().splitlines()
+            print(f"  {sc.name} had failures; last lines of {sc.server}'s log:\n    "
+                  + "\n    ".join(log[-15:]), flush=True)
+    return measured, posted
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     try:
@@ -344,53 +410,12 @@ def main(argv: list[str]) -> int:
     print(f"commentsvc ({backend}) side by side with Isso {isso_peer.ISSO_VERSION} (SQLite) "
           f"and bare Flask; temp dir {tmp}", flush=True)
     seed.migrated_app(url)
-    threads = {**peers_data.all_threads(), POST_ARTICLE: [POST_ROOT]}
-
     running: dict[str, servers.Server] = {}
-    opts = {"workers": args.workers, "threads": 1, "log_dir": tmp}
     try:
-        # The bare server stands in for the publisher's site: its origin is the Origin of
-        # every request, and Isso checks at start-up that its configured host answers.
-        running["bare"] = servers.gunicorn("bare", "bare_app:app", env=servers.app_env(""),
-                                           ready_path="/", **opts)
-        origin = running["bare"].base
-        allow_origin(url, origin)
-        running["commentsvc"] = servers.gunicorn(
-            "commentsvc", "commentsvc:create_app()", env=servers.app_env(url),
-            ready_path="/healthz", **opts)
-        running["isso"] = servers.gunicorn(
-            "isso", isso_peer.APP, env=isso_peer.env(isso_peer.write_config(tmp, origin)),
-            ready_path="/info", python=isso_python, **opts)
-        print(f"  servers: gunicorn --workers {args.workers} --threads 1 on 127.0.0.1; "
-              f"publisher origin {origin}", flush=True)
-
-        t0 = time.monotonic()
-        commentsvc_ids = seed_commentsvc(running["commentsvc"].base, origin, threads)
-        isso_ids = seed_isso(running["isso"].base, origin, threads)
-        print(f"  seeded {sum(len(c) for c in threads.values())} comments into each service "
-              f"through its API in {time.monotonic() - t0:.1f}s", flush=True)
-        shown = check_answers(running, origin, threads)
-        for name, what in shown.items():
-            print(f"  checked {name}'s first view: {what}; counts as seeded", flush=True)
-
-        roots = {"commentsvc": commentsvc_ids[POST_ARTICLE][0], "isso": isso_ids[POST_ARTICLE][0]}
+        origin = start_servers(args, tmp, url, isso_python, running)
+        roots, shown = seed_and_check(running, origin)
         scenario_groups = groups(args.connections, None if args.no_origin else origin, roots)
-        everything = [sc for group in scenario_groups.values() for sc in group]
-        # Warm-up (imports, caches, connection pools), discarded; posts are counted below.
-        warm_up = {sc.name: Run() for sc in everything}
-        for sc in everything:
-            load(wrk, sc, running[sc.server], 1, warm_up[sc.name])
-        measured: dict[str, Measured] = {}
-        for title, group in scenario_groups.items():
-            measured.update(measure(wrk, group, running, args, title, args.seconds))
-        posted = {side: warm_up[f"{side}-post"].published
-                  + sum(r.published for r in measured[f"{side}-post"].runs)
-                  for side in ("commentsvc", "isso")}
-        for sc in everything:
-            if measured[sc.name].failures:
-                log = running[sc.server].log.read_text().strip().splitlines()
-                print(f"  {sc.name} had failures; last lines of {sc.server}'s log:\n    "
-                      + "\n    ".join(log[-15:]), flush=True)
+        measured, posted = run_loads(wrk, scenario_groups, running, args)
     finally:
         for server in running.values():
             server.stop()
