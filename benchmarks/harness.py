@@ -4,6 +4,7 @@ the counters check after posting, and the posted text (benchmarks/run.py, benchm
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import statistics
@@ -118,6 +119,8 @@ def load(wrk: str, sc: Scenario, server: servers.Server, seconds: int, run: Run)
                                   connections=sc.connections, script=sc.script,
                                   script_args=script_args, headers=sc.headers))
     run.server_cpu_seconds += server.cpu_seconds() - cpu_before
+    # Outside the CPU window: the answers wrk no longer waits for are not counted either.
+    server.wait_idle()
 
 
 def measure(wrk: str, group: list[Scenario], running: dict[str, servers.Server],
@@ -144,7 +147,9 @@ def measure(wrk: str, group: list[Scenario], running: dict[str, servers.Server],
 def ratio_median(measured: dict[str, Measured], top: str, bottom: str, attr: str) -> float:
     """The median of per-run ratios: both sides of each ratio ran interleaved in one run."""
     pairs = zip(measured[top].runs, measured[bottom].runs, strict=True)
-    return statistics.median(getattr(a, attr) / getattr(b, attr) for a, b in pairs)
+    # nan when a slice saw no answer at all (a slow server and a very short slice).
+    return statistics.median(getattr(a, attr) / getattr(b, attr) if getattr(b, attr)
+                             else math.nan for a, b in pairs)
 
 
 def verdict(ok: bool) -> str:

@@ -40,17 +40,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import shutil
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 import isso_peer
@@ -67,33 +62,28 @@ from harness import (
     Scenario,
     load,
     load_average,
-    machine,
     measure,
-    ratio_median,
-    verdict,
     verify_counters,
 )
 from peers_data import SeedComment
-from sqlalchemy import select
+from peers_report import summarise
+from peers_seed import (
+    SITE,
+    allow_origin,
+    call,
+    isso_new,
+    isso_path,
+    seed_commentsvc,
+    seed_isso,
+)
 from sqlalchemy.engine import make_url
 
-from commentsvc import create_app, sites
-from commentsvc.extensions import db
-from commentsvc.models import Site
-
-SITE = "default"
 POST_ARTICLE = "post-bench"
 # The comment every other benchmark post replies to, posted first to each service.
 POST_ROOT = SeedComment(POST_ARTICLE, 0, None, 0,
                         "The thread the posting benchmark writes to; every other post replies "
                         "to this comment.")
 WIDGET_TOKEN = "peers-bench-widget-reader"  # what widget.js keeps in localStorage
-TARGETS = {  # (first view / bare, posting / Isso) by commentsvc's database
-    "sqlite": (0.5, 1.5),
-    "postgresql": (0.35, 1.2),
-}
-COUNTS_TARGET = 1.5
-P99_TARGET = 3.0
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -123,92 +113,6 @@ def commentsvc_url(args: argparse.Namespace, tmp: Path) -> str:
         raise SystemExit("--database-url must be a postgresql URL")
     return base.set(database=f"{base.database}_bench_peers").render_as_string(
         hide_password=False)
-
-
-def allow_origin(database_url: str, origin: str) -> None:
-    """Let the publisher's page use the default site, as `PATCH /admin/sites/default` would."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "seed-only",
-                      "COMMENTSVC_ENV": "development"})
-    with app.app_context():
-        logging.disable(logging.INFO)  # the audit's event line would interrupt the output
-        try:
-            site = db.session.scalar(select(Site).where(Site.key == SITE))
-            sites.update_site(db.session, site, origins=[origin])
-            db.session.commit()
-        finally:
-            logging.disable(logging.NOTSET)
-            db.session.remove()
-            db.engine.dispose()
-
-
-# --- talking to the services ------------------------------------------------------------------
-
-def call(method: str, url: str, headers: dict[str, str], body: Any = None) -> tuple[int, Any, int]:
-    """Status, answer (JSON parsed) and its size in bytes."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        status, raw = exc.code, exc.read()
-    try:
-        return status, json.loads(raw), len(raw)
-    except ValueError:
-        return status, raw.decode(errors="replace"), len(raw)
-
-
-def isso_path(article: str) -> str:
-    return "/" + article  # what Isso's embed sends: the page's location.pathname
-
-
-def isso_new(article: str) -> str:
-    return "/new?" + urlencode({"uri": isso_path(article)})
-
-
-def seed_commentsvc(base: str, origin: str, threads: dict[str, list[SeedComment]]
-                    ) -> dict[str, list[int]]:
-    """Post every comment as the widget would; returns each thread's comment ids in order."""
-    ids: dict[str, list[int]] = {}
-    for article, comments in threads.items():
-        ids[article] = []
-        for c in comments:
-            payload = {
-                "site": SITE, "article": article, "body": c.body, "honeypot": "",
-                "form_seconds": 20 + c.number % 40, "author_name": c.author_name,
-                "author_email": c.author_email, "article_title": f"Article {article}",
-            }
-            if c.parent is not None:
-                payload["parent_id"] = ids[article][c.parent]
-            # One reader per author, as each reader's browser keeps its own token.
-            headers = {"Origin": origin, "Content-Type": "application/json",
-                       "X-Reader-Token": f"peers-bench-reader-{c.author:02d}"}
-            status, answer, _ = call("POST", f"{base}/api/v1/comments", headers, payload)
-            if status != 201:
-                raise RuntimeError(f"commentsvc answered {status} to comment {c.number} of "
-                                   f"{article}: {str(answer)[:300]}")
-            ids[article].append(answer["id"])
-    return ids
-
-
-def seed_isso(base: str, origin: str, threads: dict[str, list[SeedComment]]
-              ) -> dict[str, list[int]]:
-    """Post every comment as Isso's embed would (with a title, so Isso need not fetch the
-    page to name a new thread)."""
-    ids: dict[str, list[int]] = {}
-    for article, comments in threads.items():
-        ids[article] = []
-        for c in comments:
-            payload = {"text": c.body, "author": c.author_name, "email": c.author_email,
-                       "parent": None if c.parent is None else ids[article][c.parent],
-                       "title": f"Article {article}"}
-            headers = {"Origin": origin, "Content-Type": "application/json"}
-            status, answer, _ = call("POST", base + isso_new(article), headers, payload)
-            if status != 201:
-                raise RuntimeError(f"Isso answered {status} to comment {c.number} of "
-                                   f"{article}: {str(answer)[:300]}")
-            ids[article].append(answer["id"])
-    return ids
 
 
 # --- what is measured -------------------------------------------------------------------------
@@ -383,6 +287,9 @@ def run_loads(wrk: str, scenario_groups: dict[str, list[Scenario]],
               + sum(r.published for r in measured[f"{side}-post"].runs)
               for side in ("commentsvc", "isso")}
     for sc in everything:
+        if any(not r.rps for r in measured[sc.name].runs):
+            print(f"  {sc.name} saw no answer within a {args.seconds}-second slice: its ratios "
+                  "are not meaningful; use a longer --seconds", flush=True)
         if measured[sc.name].failures:
             log = running[sc.server].log.read_text().strip().splitlines()
             print(f"  {sc.name} had failures; last lines of {sc.server}'s log:\n    "
@@ -440,88 +347,6 @@ def main(argv: list[str]) -> int:
     else:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
-
-
-# --- the report -------------------------------------------------------------------------------
-
-Row = tuple[str, str, str, str]  # measurement, median, target, result
-
-
-def figures(sc: Scenario, m: Measured) -> Row:
-    errors = m.failures
-    return (f"{sc.label} (wrk -c{sc.connections})",
-            f"{m.median('rps'):,.1f} req/s, p50 {m.median('p50_ms'):.2f} ms, "
-            f"p99 {m.median('p99_ms'):.2f} ms, server CPU {m.median('cpu_ms'):.2f} ms/request"
-            + (f", {errors} errors" if errors else ""), "", "")
-
-
-def ratio_rows(label: str, measured: dict[str, Measured], top: str, bottom: str,
-               target: float | None) -> list[Row]:
-    """A req/s ratio with its target, and the same by server CPU per request, for reading."""
-    by_rps = ratio_median(measured, top, bottom, "rps")
-    by_cpu = ratio_median(measured, bottom, top, "cpu_ms")
-    return [
-        (f"{label}, req/s", f"{by_rps:.3g}", "" if target is None else f">= {target}",
-         "" if target is None else verdict(by_rps >= target)),
-        (f"{label}, by server CPU per request", f"{by_cpu:.3g}", "", ""),
-    ]
-
-
-def posting_errors(sc: Scenario, m: Measured) -> Row:
-    non2xx = sum(r.non_2xx for r in m.runs)
-    sockets = sum(r.socket_errors for r in m.runs)
-    held = sum(r.ok_2xx - r.published for r in m.runs)
-    sample = next((r.last_bad for r in m.runs if r.last_bad), "")
-    return (f"{sc.label}: errors",
-            f"{non2xx} non-2xx, {sockets} socket errors, {held} held (202)", "0 errors",
-            verdict(non2xx == 0 and sockets == 0) + (f" ({sample})" if sample else ""))
-
-
-def summarise(args: argparse.Namespace, backend: str, scenario_groups: dict[str, list[Scenario]],
-              measured: dict[str, Measured], checks: dict[str, str], shown: dict[str, str],
-              database: str, load: str) -> dict[str, str]:
-    view_target, post_target = TARGETS[backend]
-    rows = [figures(sc, measured[sc.name])
-            for group in scenario_groups.values() for sc in group]
-    tail_ratio = statistics.median(r.p99_ms / r.p50_ms for r in measured["commentsvc-view"].runs)
-    rows += ratio_rows("first view: commentsvc / bare Flask", measured, "commentsvc-view",
-                       "bare", view_target)
-    rows += ratio_rows("first view: commentsvc / Isso", measured, "commentsvc-view",
-                       "isso-view", None)
-    rows.append(("first view: commentsvc p99 / p50", f"{tail_ratio:.3g}", f"< {P99_TARGET:g}",
-                 verdict(tail_ratio < P99_TARGET)))
-    rows += ratio_rows("counts of 20 articles: commentsvc / Isso", measured,
-                       "commentsvc-counts", "isso-counts", COUNTS_TARGET)
-    rows += ratio_rows("posting: commentsvc / Isso", measured, "commentsvc-post", "isso-post",
-                       post_target)
-    for sc in scenario_groups["posting"]:
-        rows.append(posting_errors(sc, measured[sc.name]))
-    rows.append(("commentsvc: article and reply counters after posting", checks["commentsvc"],
-                 "consistent", verdict(checks["commentsvc"].startswith("consistent"))))
-    rows.append(("Isso: comments stored after posting", checks["isso"], "consistent",
-                 verdict(checks["isso"].startswith("consistent"))))
-
-    info = machine()
-    head = (f"machine: nproc {info['nproc']}, {info['cpu']}, Python {info['python']}, "
-            f"{info['wrk']}, {info['date']}")
-    setup = (f"commentsvc on {database}, Isso {isso_peer.ISSO_VERSION} on SQLite; gunicorn "
-             f"{isso_peer.GUNICORN_VERSION} --workers {args.workers} --threads 1 (sync) for "
-             f"all three; wrk -t1 -c{args.connections}; medians of {args.runs} runs of "
-             f"{args.seconds} s per scenario, interleaved within each group; "
-             f"{'no Origin header' if args.no_origin else 'Origin: the publisher page'}; "
-             f"rate limits off; load average {load}")
-    views = (f"first views: commentsvc {shown['commentsvc']}; Isso {shown['isso']}")
-    flags = " ".join(sys.argv[1:])
-    command = (f"`.venv/bin/python benchmarks/peers.py {flags}`" if flags else
-               "`make bench-peers` (= `.venv/bin/python benchmarks/peers.py`)")
-    width = max(len(r[0]) for r in rows)
-    text = [head, setup, views, ""]
-    text += [f"{label:<{width}}  {value}" + (f"  [{target}: {v}]" if target else "")
-             for label, value, target, v in rows]
-    md = [f"- {head}", f"- {setup}", f"- {views}", f"- command: {command}",
-          "", "| measurement | median | target | result |", "|---|---|---|---|"]
-    md += [f"| {label} | {value} | {target} | {v} |" for label, value, target, v in rows]
-    return {"text": "\n".join(text), "markdown": "\n".join(md) + "\n"}
 
 
 if __name__ == "__main__":

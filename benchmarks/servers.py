@@ -48,6 +48,19 @@ class Server:
                 ticks += int(after_name[11]) + int(after_name[12])  # utime + stime
         return ticks / os.sysconf("SC_CLK_TCK")
 
+    def wait_idle(self, timeout: float = 30) -> None:
+        """Until the server's processes stop using CPU. When wrk stops, the requests it had in
+        flight (up to one per connection, a second each on a slow server) are still served:
+        they must finish before the next slice starts, not slow it down."""
+        deadline = time.monotonic() + timeout
+        used = self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            now = self.cpu_seconds()
+            if now == used:  # not one clock tick (10 ms) in 0.1 s
+                return
+            used = now
+
     def stop(self) -> None:
         if self.process.poll() is None:
             # SIGTERM to the gunicorn master (our own child) stops it and its workers.
