@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test test-sqlite test-services bench bench-import bench-scale lint install clean
+.PHONY: run test test-sqlite test-services bench bench-peers bench-import bench-scale lint install clean
 
 $(BIN)/commentsvc: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,9 +28,14 @@ lint: install
 	$(BIN)/ruff check .
 
 bench: install
+	$(BIN)/python benchmarks/peers.py
 	$(BIN)/python benchmarks/import_bench.py
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/stream_bench.py
+
+# Side by side with Isso 0.14.0 (installed once into benchmarks/.isso-venv) and bare Flask.
+bench-peers: install
+	$(BIN)/python benchmarks/peers.py
 
 bench-import: install
 	$(BIN)/python benchmarks/import_bench.py
@@ -40,4 +45,4 @@ bench-scale: install
 	$(BIN)/python benchmarks/scale.py $(if $(COMMENTSVC_BENCH_DATABASE_URL),--database-url $(COMMENTSVC_BENCH_DATABASE_URL))
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache tests/artifacts
+	rm -rf $(VENV) benchmarks/.isso-venv instance .pytest_cache tests/artifacts

@@ -48,9 +48,12 @@ class Result:
 
 
 def run(wrk: str, url: str, *, seconds: float, connections: int, script: str = "report.lua",
-        script_args: tuple[str, ...] = ()) -> Result:
+        script_args: tuple[str, ...] = (), headers: tuple[str, ...] = ()) -> Result:
     command = [wrk, "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
-               "-s", str(LUA_DIR / script), url]
+               "-s", str(LUA_DIR / script)]
+    for header in headers:  # "Name: value"
+        command += ["-H", header]
+    command.append(url)
     if script_args:
         command += ["--", *script_args]
     # Bounded: wrk stops itself after `seconds`; the margin covers start-up and slow answers.

@@ -11,19 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -31,16 +24,25 @@ from urllib.parse import urlencode
 import loadgen
 import seed
 import servers
+from harness import (
+    POST_BODY,
+    RESULTS_DIR,
+    ROOT,
+    Measured,
+    Run,
+    Scenario,
+    load,
+    load_average,
+    machine,
+    measure,
+    ratio_median,
+    verdict,
+    verify_counters,
+)
 from seed import ThreadShape
-from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from commentsvc import create_app, threads
-from commentsvc.extensions import db
-from commentsvc.models import APPROVED, Article, Comment
-
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS_DIR = ROOT / "benchmarks" / "results"
+from commentsvc import threads
 
 MAIN_THREADS = {
     "thread-100": ThreadShape(top=20, replies=4),            # 100 comments
@@ -59,85 +61,6 @@ WORD_LIST_SIZE = 5_000
 
 def word_list(prefix: str) -> list[str]:
     return [f"{prefix}{n:04d}x" for n in range(WORD_LIST_SIZE)]
-
-
-POST_BODY = (
-    "Agree with the **main point** ({n}), but the `2019` figure needs a source:\n\n"
-    "- the survey changed method\n- the sample halved\n\n"
-    "More at https://example.org/survey?year=2019 <script>alert(1)</script> "
-    "[click](javascript:alert(1))"
-)
-
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    label: str
-    server: str
-    path: str
-    # Latency comparisons use one connection (service time, no queueing); throughput ones
-    # keep every worker busy.
-    connections: int
-    expect: Callable[[Any], str | None] = lambda body: None
-    script: str = "report.lua"
-    script_args: tuple[str, ...] = ()
-
-
-@dataclass
-class Run:
-    """One run of a scenario: the sum of its interleaved slices."""
-
-    slices: list[loadgen.Result] = field(default_factory=list)
-    server_cpu_seconds: float = 0.0
-
-    @property
-    def cpu_ms(self) -> float:
-        """Server CPU time (all gunicorn processes) per answered request."""
-        return 1000 * self.server_cpu_seconds / max(1, sum(r.requests for r in self.slices))
-
-    @property
-    def rps(self) -> float:
-        return sum(r.requests for r in self.slices) / sum(r.seconds for r in self.slices)
-
-    @property
-    def p50_ms(self) -> float:
-        return statistics.median(r.p50_ms for r in self.slices)
-
-    @property
-    def ok_2xx(self) -> int:
-        return sum(r.ok_2xx for r in self.slices)
-
-    @property
-    def published(self) -> int:
-        return sum(r.published for r in self.slices)
-
-    @property
-    def non_2xx(self) -> int:
-        return sum(max(r.non_2xx, 0) for r in self.slices)
-
-    @property
-    def socket_errors(self) -> int:
-        return sum(r.socket_errors for r in self.slices)
-
-    @property
-    def failures(self) -> int:
-        return sum(r.failures for r in self.slices)
-
-    @property
-    def last_bad(self) -> str:
-        return next((r.last_bad for r in self.slices if r.non_2xx > 0), "")
-
-
-@dataclass
-class Measured:
-    runs: list[Run] = field(default_factory=list)
-
-    def median(self, attr: str) -> float:
-        return statistics.median(getattr(r, attr) for r in self.runs)
-
-    @property
-    def failures(self) -> int:
-        return sum(r.failures for r in self.runs)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -264,36 +187,6 @@ def posting_group(connections: int, threads: int, parent_id: int,
     ]
 
 
-def load(wrk: str, sc: Scenario, server: servers.Server, seconds: int, run: Run) -> None:
-    # The token makes every posted body unique across wrk runs.
-    script_args = (*sc.script_args, uuid.uuid4().hex[:12]) if sc.script_args else ()
-    cpu_before = server.cpu_seconds()
-    run.slices.append(loadgen.run(wrk, server.base + sc.path, seconds=seconds,
-                                  connections=sc.connections, script=sc.script,
-                                  script_args=script_args))
-    run.server_cpu_seconds += server.cpu_seconds() - cpu_before
-
-
-def measure(wrk: str, group: list[Scenario], running: dict[str, servers.Server],
-            args: argparse.Namespace, title: str, slice_seconds: int = 1) -> dict[str, Measured]:
-    """`runs` runs; in each, `seconds` of load per scenario in slices that alternate between
-    the scenarios (in a rotating order), so a burst of load from elsewhere hits all of them."""
-    measured = {sc.name: Measured() for sc in group}
-    for run_no in range(args.runs):
-        runs = {sc.name: Run() for sc in group}
-        for slice_no in range(max(1, args.seconds // slice_seconds)):
-            shift = (run_no + slice_no) % len(group)
-            for sc in group[shift:] + group[:shift]:
-                load(wrk, sc, running[sc.server], slice_seconds, runs[sc.name])
-        for name, run in runs.items():
-            measured[name].runs.append(run)
-        print(f"  {title}, run {run_no + 1}/{args.runs}: " + ", ".join(
-            f"{name} {run.rps:.0f}/s p50 {run.p50_ms:.1f} ms cpu {run.cpu_ms:.1f} ms"
-            + (f" ({run.non_2xx} non-2xx)" if run.ok_2xx >= 0 else "")
-            for name, run in runs.items()), flush=True)
-    return measured
-
-
 def fetch_json(url: str) -> tuple[Any, int]:
     """The answer parsed (HTML stays text), and its size."""
     with urllib.request.urlopen(url, timeout=30) as response:
@@ -307,60 +200,6 @@ def shown_comments(nodes: list[dict[str, Any]]) -> int:
     return sum(1 + shown_comments(node["replies"]) for node in nodes)
 
 
-def machine() -> dict[str, str]:
-    cpu = "unknown"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    wrk_version = subprocess.run([loadgen.find_wrk(), "--version"], capture_output=True,
-                                 text=True, check=False).stdout.splitlines()[:1]
-    return {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "nproc": str(len(os.sched_getaffinity(0))),  # what `nproc` prints
-        "cpu": cpu,
-        "python": platform.python_version(),
-        "wrk": (wrk_version[0].split(" [")[0] if wrk_version else "wrk"),
-    }
-
-
-def verify_counters(database_url: str, posted: int) -> str:
-    """After the writers: the thread's counters must equal what its rows say, and no comment
-    answered with 201 may be missing."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "check",
-                      "COMMENTSVC_ENV": "development"})
-    with app.app_context():
-        article = db.session.scalar(select(Article).where(Article.key == "post-bench"))
-        rows = db.session.scalar(select(func.count()).where(
-            Comment.article_id == article.id, Comment.status == APPROVED))
-        root = db.session.scalar(select(Comment).where(
-            Comment.article_id == article.id, Comment.parent_id.is_(None))
-            .order_by(Comment.id).limit(1))
-        children = db.session.scalar(select(func.count()).where(
-            Comment.parent_id == root.id, Comment.status == APPROVED))
-        db.session.remove()
-        db.engine.dispose()
-    problems = []
-    if article.comment_count != rows:
-        problems.append(f"comment_count {article.comment_count} but {rows} approved rows")
-    if root.reply_count != children:
-        problems.append(f"reply_count {root.reply_count} but {children} replies")
-    stored = rows - 1  # the seeded top-level comment that replies go to
-    if stored < posted:
-        problems.append(f"{posted} answers were 201 but only {stored} comments are stored")
-    # wrk stops with requests in flight: the server stores them, wrk never counts the answer.
-    return "; ".join(problems) or (
-        f"consistent: comment_count = {rows:,} rows, reply_count = {children:,} replies; "
-        f"{stored:,} stored, {posted:,} seen as 201 by wrk, {stored - posted} in flight "
-        "when wrk stopped")
-
-
-def verdict(ok: bool) -> str:
-    return "target met" if ok else "target missed"
-
-
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     try:
@@ -369,7 +208,7 @@ def main(argv: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     started = time.monotonic()
-    load_before = Path("/proc/loadavg").read_text().split()[0]
+    load_before = load_average()
     tmp = Path(tempfile.mkdtemp(prefix="commentsvc-bench-"))
     urls = database_urls(args, tmp)
     backend = "PostgreSQL" if args.database_url else "SQLite"
@@ -438,7 +277,7 @@ def main(argv: list[str]) -> int:
     # two reads of the check and look like a lost increment.
     counters = verify_counters(urls["main"], posted)
 
-    load_after = Path("/proc/loadavg").read_text().split()[0]
+    load_after = load_average()
     database = seed.server_version(urls["main"])
     if not args.keep:
         for url in urls.values():
@@ -457,12 +296,6 @@ def main(argv: list[str]) -> int:
     else:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
-
-
-def ratio_median(measured: dict[str, Measured], top: str, bottom: str, attr: str) -> float:
-    """The median of per-run ratios: both sides of each ratio ran interleaved in one run."""
-    pairs = zip(measured[top].runs, measured[bottom].runs, strict=True)
-    return statistics.median(getattr(a, attr) / getattr(b, attr) for a, b in pairs)
 
 
 def summarise(args: argparse.Namespace, groups: dict[str, list[Scenario]],

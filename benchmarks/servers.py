@@ -1,4 +1,5 @@
-"""gunicorn servers on 127.0.0.1, started and stopped by the benchmark, one per database."""
+"""gunicorn servers on 127.0.0.1, started and stopped by the benchmark, one per database
+(and one per peer service in benchmarks/peers.py)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,19 @@ class Server:
                 ticks += int(after_name[11]) + int(after_name[12])  # utime + stime
         return ticks / os.sysconf("SC_CLK_TCK")
 
+    def wait_idle(self, timeout: float = 30) -> None:
+        """Until the server's processes stop using CPU. When wrk stops, the requests it had in
+        flight (up to one per connection, a second each on a slow server) are still served:
+        they must finish before the next slice starts, not slow it down."""
+        deadline = time.monotonic() + timeout
+        used = self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            now = self.cpu_seconds()
+            if now == used:  # not one clock tick (10 ms) in 0.1 s
+                return
+            used = now
+
     def stop(self) -> None:
         if self.process.poll() is None:
             # SIGTERM to the gunicorn master (our own child) stops it and its workers.
@@ -59,12 +73,15 @@ class Server:
 
 
 def gunicorn(name: str, app: str, *, workers: int, threads: int, env: dict[str, str],
-             log_dir: Path, ready_path: str) -> Server:
-    """Serve `app` with gunicorn the same way for every server: only the app differs."""
+             log_dir: Path, ready_path: str, python: str = sys.executable) -> Server:
+    """Serve `app` with gunicorn the same way for every server: only the app differs.
+
+    `python` is the interpreter whose gunicorn and packages serve it: this one (commentsvc's
+    virtualenv) unless a peer brings its own, as Isso does."""
     port = free_port()
     log = log_dir / f"{name}.log"
     command = [
-        sys.executable, "-m", "gunicorn",
+        python, "-m", "gunicorn",
         "--workers", str(workers), "--threads", str(threads),
         "--bind", f"{HOST}:{port}", "--log-level", "warning",
         "--pythonpath", str(BENCH_DIR), app,

@@ -3,6 +3,7 @@
 -- token unique to this wrk run. "{n}" in a body becomes run token, thread and request number:
 -- the rules reject the same text twice from one address within an hour.
 -- Every other request is a reply, so the parent's reply_count is updated as well.
+-- Headers given to wrk with -H (e.g. Origin) are sent too.
 
 local threads = {}
 local counter = 0
@@ -25,6 +26,9 @@ init = function(args)
     ["Content-Type"] = "application/json",
     ["X-Reader-Token"] = "bench-reader-token-" .. tostring(thread_no),
   }
+  for name, value in pairs(wrk.headers) do
+    headers[name] = headers[name] or value
+  end
 end
 
 request = function()

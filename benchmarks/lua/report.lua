@@ -1,5 +1,14 @@
 -- Prints wrk's summary as one JSON line (prefixed WRKJSON) for benchmarks/run.py to parse.
 -- Failed requests: socket errors, and status_errors (HTTP status >= 400) as wrk counts them.
+-- Optional arguments (after `--`): a method and a body, sent the same with every request
+-- (e.g. POST and a JSON list); headers come from wrk's -H.
+
+init = function(args)
+  if args[1] then
+    wrk.method = args[1]
+    wrk.body = args[2]
+  end
+end
 
 done = function(summary, latency, requests)
   local e = summary.errors
