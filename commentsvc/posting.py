@@ -8,11 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, aliased, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 
 from commentsvc import audit, bans, counters, events, render, rules
 from commentsvc.errors import Forbidden, Invalid, NotFound, ThreadClosed, Unauthorized
@@ -131,7 +129,6 @@ def create(session: Session, config: ServiceConfig, reader: Reader, new: NewComm
 # What a new comment starts with besides what `create` decides.
 _NEW_COMMENT = {"score": 0, "reply_count": 0, "descendant_count": 0, "pinned": False,
                 "flag_count": 0, "edited_at": None, "import_source": None, "import_id": None}
-_COLUMNS = tuple(attr.key for attr in sa_inspect(Comment).column_attrs)
 _INSERT_COMMENT = insert(Comment.__table__).returning(Comment.__table__.c.id)
 
 
@@ -147,12 +144,10 @@ def _insert_comment(session: Session, **values: Any) -> Comment:
 
 
 def _commit_keeping(session: Session, comment: Comment) -> None:
-    """Commit, keeping the comment's values as written: answering the poster then needs no
-    second read of the row this transaction has just written."""
-    written = {key: getattr(comment, key) for key in _COLUMNS}
+    """Commit, keeping the comment as written: a commit expires what the session holds, and
+    answering the poster would then read back the row this transaction has just written."""
+    session.expunge(comment)
     session.commit()
-    for key, value in written.items():
-        set_committed_value(comment, key, value)
 
 
 def _place_under(parent: _ParentRef | None) -> dict:

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 def give_back(scopes: Collection[str]) -> None:
     """Take back this request's hits on the limits of these (shared-limit) scopes."""
+    if not limiter.enabled:
+        return  # with limits switched off there is no strategy, and nothing was counted
     strategy = limiter.limiter
     # Only a fixed window can take a hit back; with another strategy invalid input counts.
     if not isinstance(strategy, FixedWindowRateLimiter):

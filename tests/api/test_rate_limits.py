@@ -1,4 +1,7 @@
 import itertools
+import json
+import subprocess
+import sys
 import re
 
 import pytest
@@ -231,3 +234,23 @@ def test_the_429_message_reads_well_for_any_limit(limit, scope, seconds, expecte
     from commentsvc.api.rate_limited import too_fast_message
 
     assert too_fast_message(parse(limit), scope, seconds) == expected
+
+
+def test_with_limits_switched_off_a_refused_post_still_gets_its_own_answer(tmp_path):
+    # Only in a fresh process: once any app here has started the (process-wide) limiter with
+    # limits on, it has a strategy, and this path no longer fails the way it did.
+    script = """
+import json, sys
+from commentsvc import create_app
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "RATELIMIT_ENABLED": False})
+with app.app_context():
+    from flask_migrate import upgrade
+    upgrade()
+client = app.test_client()
+refused = client.post("/api/v1/comments", json={"site": "nope", "article": "a", "body": "hi"})
+print(json.dumps([refused.status_code, refused.json["error"]["code"]]))
+"""
+    done = subprocess.run([sys.executable, "-c", script, f"sqlite:///{tmp_path / 'off.db'}"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [404, "site_not_found"]
