@@ -17,7 +17,7 @@ from commentsvc import cursors, feeds
 from commentsvc.cursors import Order
 from commentsvc.errors import NotFound
 from commentsvc.models import APPROVED, Article, Comment, Site
-from commentsvc.sites import ServiceConfig, SiteSettings, get_site
+from commentsvc.sites import ServiceConfig, SiteSettings
 
 SORTS = ("oldest", "newest", "top")
 REPLIES_PER_COMMENT = 5
@@ -153,15 +153,24 @@ def single_comment(session: Session, config: ServiceConfig, comment_id: int) -> 
     return node
 
 
+# The site and its articles in one statement: no row means no such site, a row without an
+# article key means none of the articles has a comment yet. Built once, as _HEAD is.
+_COUNTS = (
+    select(Site.id, Article.key, Article.comment_count)
+    .select_from(Site)
+    .outerjoin(Article, and_(Article.site_id == Site.id,
+                             Article.key.in_(bindparam("article_keys", expanding=True))))
+    .where(Site.key == bindparam("site_key"))
+)
+
+
 def counts(session: Session, site_key: str, article_keys: Sequence[str]) -> dict[str, int]:
-    site = get_site(session, site_key)
-    found = dict(
-        session.execute(
-            select(Article.key, Article.comment_count).where(
-                Article.site_id == site.id, Article.key.in_(set(article_keys))
-            )
-        ).all()
-    )
+    """Approved-comment counts by article key (0 for an article nobody commented on yet)."""
+    params = {"site_key": site_key, "article_keys": sorted(set(article_keys))}
+    rows = session.connection().execute(_COUNTS, params).all()
+    if not rows:
+        raise NotFound(f"no site called {site_key!r}", code="site_not_found")
+    found = {row.key: row.comment_count for row in rows if row.key is not None}
     return {key: found.get(key, 0) for key in article_keys}
 
 

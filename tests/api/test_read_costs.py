@@ -1,0 +1,80 @@
+"""The hottest reads cost a fixed, small number of statements, whatever they ask for."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from commentsvc.api import origins
+from commentsvc.extensions import db
+from commentsvc.sites import create_site, origin_allowed
+from tests.conftest import THREAD, post
+
+NEWS = "https://news.example"
+TWENTY = [("site", "default"), *(("article", f"a-{n}") for n in range(20))]
+
+
+@contextmanager
+def statements(app):
+    seen: list[str] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+
+
+def test_counts_of_twenty_articles_cost_one_query(app, client):
+    post(client, article="a-3")
+    with statements(app) as seen:
+        response = client.get("/api/v1/counts", query_string=TWENTY)
+    assert response.status_code == 200
+    assert response.json["counts"]["a-3"] == 1 and response.json["counts"]["a-4"] == 0
+    assert len(seen) == 1
+
+
+def test_counts_of_a_site_without_comments_are_zero_and_of_no_site_404(client):
+    assert client.get("/api/v1/counts", query_string=TWENTY).json["counts"]["a-0"] == 0
+    missing = client.get("/api/v1/counts", query_string={"site": "nope", "article": "a"})
+    assert missing.status_code == 404
+    assert missing.json["error"]["code"] == "site_not_found"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/counts", "/api/v1/comments"])
+def test_a_browsers_read_looks_up_the_sites_origins_once(app, client, path):
+    post(client)
+    query = TWENTY if path.endswith("counts") else THREAD
+    client.get(path, query_string=query)  # the thread page is in the page cache now
+    with statements(app) as seen:
+        response = client.get(path, query_string=query, headers={"Origin": NEWS})
+    assert response.headers["Access-Control-Allow-Origin"] == NEWS
+    assert sum("allowed_origins" in statement for statement in seen) == 1
+    assert len(seen) == 2
+
+
+@pytest.mark.parametrize("development", [True, False])
+@pytest.mark.parametrize("site_key", ["default", "news", "open", "nope", None])
+@pytest.mark.parametrize("origin", [NEWS, NEWS + "/", "https://evil.example", "null"])
+def test_the_per_request_origin_check_answers_as_sites_origin_allowed(
+        make_app, development, site_key, origin):
+    app = make_app(COMMENTSVC_ENV="development" if development else "production",
+                   SECRET_KEY="prod-secret-" * 4)
+    with app.app_context():
+        create_site(db.session, "news", origins=[NEWS])
+        create_site(db.session, "open", origins=["*"])
+        db.session.commit()
+        config = app.extensions["commentsvc"]
+        for unknown_site in (False, True):
+            with app.test_request_context():
+                expected = origin_allowed(db.session, site_key, origin, config,
+                                          unknown_site=unknown_site)
+                assert origins.site_allows(site_key, origin, unknown_site=unknown_site) \
+                    == expected
