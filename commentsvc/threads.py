@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, union_all
+from sqlalchemy import Connection, and_, bindparam, select, union_all
 from sqlalchemy.orm import Session
 
 from commentsvc import cursors, feeds
@@ -92,11 +92,16 @@ _HEAD = (
 )
 
 
-def thread_head(session: Session, config: ServiceConfig, site_key: str,
+def _connection(source: Session | Connection) -> Connection:
+    """Core statements run on a connection: the session's, or one the caller reads through."""
+    return source if isinstance(source, Connection) else source.connection()
+
+
+def thread_head(source: Session | Connection, config: ServiceConfig, site_key: str,
                 article_key: str) -> Head:
     # Core, not the ORM: plain rows are all a page head needs.
     params = {"site_key": site_key, "article_key": article_key}
-    row = session.connection().execute(_HEAD, params).first()
+    row = _connection(source).execute(_HEAD, params).first()
     if row is None:
         raise NotFound(f"no site called {site_key!r}", code="site_not_found")
     depth = max(1, row.display_depth or config.display_depth)
@@ -164,13 +169,14 @@ _COUNTS = (
 )
 
 
-def counts(session: Session, site_key: str, article_keys: Sequence[str]) -> dict[str, int]:
+def counts(source: Session | Connection, site_key: str,
+           article_keys: Sequence[str]) -> dict[str, int]:
     """Approved-comment counts by article key (0 for an article nobody commented on yet)."""
     params = {"site_key": site_key, "article_keys": sorted(set(article_keys))}
-    rows = session.connection().execute(_COUNTS, params).all()
+    rows = _connection(source).execute(_COUNTS, params).all()
     if not rows:
         raise NotFound(f"no site called {site_key!r}", code="site_not_found")
-    found = {row.key: row.comment_count for row in rows if row.key is not None}
+    found = {key: count for _site_id, key, count in rows if key is not None}
     return {key: found.get(key, 0) for key in article_keys}
 
 

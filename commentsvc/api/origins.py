@@ -12,7 +12,8 @@ from sqlalchemy import bindparam, select
 from werkzeug.exceptions import HTTPException
 
 from commentsvc import threads
-from commentsvc.api.requests import reading_session, service_config
+from commentsvc.api import reads
+from commentsvc.api.requests import service_config
 from commentsvc.errors import Forbidden
 from commentsvc.extensions import db
 from commentsvc.models import Site
@@ -129,7 +130,7 @@ def site_allows(site_key: str | None, origin: str, *, unknown_site: bool = False
     if site_key is None:  # any site's origins (e.g. /preview): rare, not worth keeping
         return origin_allowed(db.session, None, origin, service_config(), unknown_site=unknown_site)
     if g.get("site_origins_of") != site_key:
-        row = reading_session().connection().execute(_ORIGINS, {"site_key": site_key}).first()
+        row = reads.read(lambda c: c.execute(_ORIGINS, {"site_key": site_key}).first())
         g.site_origins_of, g.site_origins = site_key, row
     row = g.site_origins
     if row is None:

@@ -9,15 +9,13 @@ from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
 from commentsvc import live, posting, reactions, render, threads
-from commentsvc.api import page_cache, quick_query, quota
+from commentsvc.api import page_cache, quick_query, quota, reads
 from commentsvc.api.requests import (
     bearer_token,
     client_ip,
     current_reader,
     rate_limit_reader_key,
-    read_only,
     reader_key_for_reading,
-    reading_session,
     service_config,
 )
 from commentsvc.errors import Invalid, NotFound
@@ -95,7 +93,7 @@ def _give_back_unused(response: Response) -> Response:
 
 
 @blp.route("/comments", methods=["GET"])
-@read_only
+@reads.read_only
 @read_limit
 @quick_query.query_arguments(blp, ThreadQuery(), quick_query.thread_query)
 @blp.response(200, PageOut)
@@ -104,13 +102,13 @@ def list_comments(args: dict) -> Response:
 
     Pinned comments lead the first page. Answers carry an ETag; pages are served from a cache
     keyed by the thread's version, so a busy thread costs one small query per read."""
-    session = reading_session()
-    head = threads.thread_head(session, service_config(), args["site"], args["article"])
+    site, article, config = args["site"], args["article"], service_config()
+    head = reads.read(lambda c: threads.thread_head(c, config, site, article))
     options = {"sort": args["sort"], "limit": args["limit"], "cursor": args["cursor"]}
 
     def build() -> bytes:
         # Compact, as Flask writes every other answer (marshmallow's default adds spaces).
-        page = threads.thread_page(session, head, **options)
+        page = threads.thread_page(db.session, head, **options)
         return PageOut().dumps(page, separators=(",", ":")).encode()
 
     if head.version is None:  # no comment yet: nothing worth caching
@@ -293,7 +291,7 @@ def preview(data: dict) -> dict:
 
 
 @blp.route("/counts", methods=["GET"])
-@read_only
+@reads.read_only
 @read_limit
 @quick_query.query_arguments(blp, CountsQuery, quick_query.counts_query)
 @blp.response(200, CountsOut)
@@ -303,7 +301,8 @@ def counts(args: dict) -> Response:
     Answers carry an ETag of the counts themselves and a short shared-cache lifetime."""
     # Looked up under the normalised keys, answered under the keys the client sent.
     keys = {sent: normalise_key(sent) for sent in args["article"]}
-    found = threads.counts(reading_session(), args["site"], list(set(keys.values())))
+    wanted = list(set(keys.values()))
+    found = reads.read(lambda c: threads.counts(c, args["site"], wanted))
     answer = {sent: found[key] for sent, key in keys.items()}
     etag = page_cache.etag_of((args["site"], *answer.items()))
     unchanged = page_cache.not_modified(etag)

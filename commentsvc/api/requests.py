@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
 from flask import current_app, g, request
-from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from commentsvc.errors import BadRequest, DomainError
@@ -23,35 +19,10 @@ from commentsvc.sites import ServiceConfig, SiteSettings, get_site
 from commentsvc.threads import site_key_of
 
 READER_TOKEN_HEADER = "X-Reader-Token"
-READ_ONLY = "commentsvc_read_only"
-View = TypeVar("View", bound=Callable)
 
 
 def service_config() -> ServiceConfig:
     return current_app.extensions["commentsvc"]
-
-
-def read_only(view: View) -> View:
-    """Marks a view that never writes, so that its statements may run outside a transaction."""
-    setattr(view, READ_ONLY, True)
-    return view
-
-
-def reading_session() -> Session:
-    """db.session; for a view marked @read_only, its statements run outside a transaction.
-
-    On PostgreSQL a read inside a transaction costs two round trips more (BEGIN, ROLLBACK):
-    on a cached thread page or counts, half of the request's round trips. Reads alone see the
-    same either way, since at READ COMMITTED each statement takes its own snapshot. SQLite is
-    left as it is: its driver starts no transaction for a SELECT, and switching its isolation
-    level costs PRAGMA statements."""
-    session = db.session()  # this request's Session, not the scoped proxy
-    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
-        return session
-    view = current_app.view_functions.get(request.endpoint or "")
-    if getattr(view, READ_ONLY, False):
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return session
 
 
 def client_ip() -> str:

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
-from commentsvc.api import origins
+from commentsvc.api import origins, reads
 from commentsvc.extensions import db
 from commentsvc.sites import create_site, origin_allowed
 from tests.conftest import THREAD, post
@@ -97,3 +97,37 @@ def test_on_postgresql_the_hot_reads_run_outside_a_transaction_and_posts_inside(
         postgresql = db.engine.dialect.name == "postgresql"
     assert reads == ["AUTOCOMMIT" if postgresql else None] * 4
     assert "AUTOCOMMIT" not in writes and writes
+
+
+def test_a_read_after_a_post_sees_it_on_the_kept_connection(client):
+    """The thread's kept connection holds no snapshot from one request to the next."""
+    query = {"site": "default", "article": THREAD["article"]}
+    assert client.get("/api/v1/counts", query_string=query).json["counts"] == {"news-42": 0}
+    post(client)
+    assert client.get("/api/v1/counts", query_string=query).json["counts"] == {"news-42": 1}
+    first = client.get("/api/v1/comments", query_string=THREAD).json
+    post(client)
+    assert client.get("/api/v1/comments", query_string=THREAD).json != first
+
+
+def test_a_kept_connection_that_died_is_replaced_without_an_error(app, client):
+    post(client)
+    assert client.get("/api/v1/counts", query_string=TWENTY).status_code == 200
+    kept = app.extensions[reads.KEPT]
+    # What a database restart leaves behind: the driver's connection is gone.
+    kept.local.connection.connection.dbapi_connection.close()
+    response = client.get("/api/v1/counts", query_string=[*TWENTY, ("article", "news-42")])
+    assert response.status_code == 200
+    assert response.json["counts"]["news-42"] == 1
+
+
+def test_no_transaction_stays_open_between_reads(app, client):
+    client.get("/api/v1/comments", query_string=THREAD, headers={"Origin": NEWS})
+    assert not app.extensions[reads.KEPT].local.connection.in_transaction()
+
+
+def test_reads_go_on_after_the_engine_was_disposed(app, client):
+    assert client.get("/api/v1/counts", query_string=TWENTY).status_code == 200
+    with app.app_context():
+        db.engine.dispose()  # as `commentsvc serve` does before it forks
+    assert client.get("/api/v1/counts", query_string=TWENTY).status_code == 200
