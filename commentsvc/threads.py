@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, select, union_all
+from sqlalchemy import ARRAY, Connection, String, and_, any_, bindparam, select, union_all
 from sqlalchemy.orm import Session
 
 from commentsvc import cursors, feeds
@@ -158,22 +158,33 @@ def single_comment(session: Session, config: ServiceConfig, comment_id: int) -> 
     return node
 
 
-# The site and its articles in one statement: no row means no such site, a row without an
-# article key means none of the articles has a comment yet. Built once, as _HEAD is.
-_COUNTS = (
-    select(Site.id, Article.key, Article.comment_count)
-    .select_from(Site)
-    .outerjoin(Article, and_(Article.site_id == Site.id,
-                             Article.key.in_(bindparam("article_keys", expanding=True))))
-    .where(Site.key == bindparam("site_key"))
-)
+def _counts_statement(matching_keys: Any) -> Any:
+    """The site and its articles in one statement: no row means no such site, a row without an
+    article key means none of the articles has a comment yet. Built once, as _HEAD is."""
+    return (
+        select(Site.id, Article.key, Article.comment_count)
+        .select_from(Site)
+        .outerjoin(Article, and_(Article.site_id == Site.id, matching_keys))
+        .where(Site.key == bindparam("site_key"))
+    )
+
+
+_COUNTS = {
+    "default": _counts_statement(Article.key.in_(bindparam("article_keys", expanding=True))),
+    # One array parameter: an expanding IN is rewritten for each request, a parameter per key,
+    # and on PostgreSQL that was a tenth of the request.
+    "postgresql": _counts_statement(
+        Article.key == any_(bindparam("article_keys", type_=ARRAY(String)))),
+}
 
 
 def counts(source: Session | Connection, site_key: str,
            article_keys: Sequence[str]) -> dict[str, int]:
     """Approved-comment counts by article key (0 for an article nobody commented on yet)."""
+    connection = _connection(source)
+    statement = _COUNTS.get(connection.dialect.name, _COUNTS["default"])
     params = {"site_key": site_key, "article_keys": sorted(set(article_keys))}
-    rows = _connection(source).execute(_COUNTS, params).all()
+    rows = connection.execute(statement, params).all()
     if not rows:
         raise NotFound(f"no site called {site_key!r}", code="site_not_found")
     found = {key: count for _site_id, key, count in rows if key is not None}
