@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, Response, request
 from flask.sessions import SecureCookieSessionInterface
 
-from commentsvc.api import origins, rate_limited, reads
+from commentsvc.api import counts_cache, origins, rate_limited, reads
 from commentsvc.api.requests import named_site_key, service_config
 from commentsvc.errors import DomainError
 from commentsvc.extensions import db
@@ -101,4 +101,5 @@ def register_hooks(app: Flask) -> None:
     app.before_request(origins.refuse_disallowed_origin)
     app.after_request(add_cors_headers)
     reads.init_app(app)
+    counts_cache.init_app(app)
     app.register_error_handler(rate_limited.RateLimitExceeded, rate_limited.handle_rate_limited)

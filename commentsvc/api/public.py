@@ -10,7 +10,7 @@ from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
 from commentsvc import live, posting, reactions, render, threads
-from commentsvc.api import page_cache, quick_query, quota, reads
+from commentsvc.api import counts_cache, page_cache, quick_query, quota, reads
 from commentsvc.api.requests import (
     bearer_token,
     client_ip,
@@ -317,10 +317,11 @@ def counts(args: dict) -> Response:
     Answers carry an ETag of the counts themselves and a short shared-cache lifetime."""
     # Looked up under the normalised keys, answered under the keys the client sent.
     keys = {sent: normalise_key(sent) for sent in args["article"]}
-    wanted = list(set(keys.values()))
-    found = reads.read(lambda c: threads.counts(c, args["site"], wanted))
+    site, wanted = args["site"], tuple(sorted(set(keys.values())))
+    found = counts_cache.cached((site, wanted),
+                                lambda: reads.read(lambda c: threads.counts(c, site, wanted)))
     answer = {sent: found[key] for sent, key in keys.items()}
-    etag = page_cache.etag_of((args["site"], *answer.items()))
+    etag = page_cache.etag_of((site, *answer.items()))
     unchanged = page_cache.not_modified(etag)
     if unchanged is not None:
         return unchanged

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from commentsvc.api import origins, reads
 from commentsvc.extensions import db
@@ -54,7 +54,8 @@ def test_counts_of_a_site_without_comments_are_zero_and_of_no_site_404(client):
 def test_a_browsers_read_looks_up_the_sites_origins_once(app, client, path):
     post(client)
     query = TWENTY if path.endswith("counts") else THREAD
-    client.get(path, query_string=query)  # the thread page is in the page cache now
+    if path.endswith("comments"):
+        client.get(path, query_string=query)  # the thread page is in the page cache now
     with statements(app) as seen:
         response = client.get(path, query_string=query, headers={"Origin": NEWS})
     assert response.headers["Access-Control-Allow-Origin"] == NEWS
@@ -131,3 +132,22 @@ def test_reads_go_on_after_the_engine_was_disposed(app, client):
     with app.app_context():
         db.engine.dispose()  # as `commentsvc serve` does before it forks
     assert client.get("/api/v1/counts", query_string=TWENTY).status_code == 200
+
+
+def test_counts_asked_again_within_a_second_cost_no_query(app, client):
+    client.get("/api/v1/counts", query_string=TWENTY)
+    with statements(app) as seen:
+        again = client.get("/api/v1/counts", query_string=TWENTY)
+    assert again.status_code == 200 and seen == []
+
+
+def test_another_process_writes_show_in_counts_within_the_cache_lifetime(app, client, clock):
+    query = {"site": "default", "article": THREAD["article"]}
+    post(client)
+    assert client.get("/api/v1/counts", query_string=query).json["counts"] == {"news-42": 1}
+    with app.app_context():  # as another worker would: a write this process hears nothing of
+        db.session.execute(text("UPDATE article SET comment_count = 7"))
+        db.session.commit()
+    assert client.get("/api/v1/counts", query_string=query).json["counts"] == {"news-42": 1}
+    clock.advance(seconds=app.config["COMMENTSVC_COUNTS_CACHE_SECONDS"])
+    assert client.get("/api/v1/counts", query_string=query).json["counts"] == {"news-42": 7}
