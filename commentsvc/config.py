@@ -238,6 +238,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("COMMENTSVC_PAGE_CACHE_ENTRIES", "COMMENTSVC_PAGE_CACHE_ENTRIES", "1024",
             whole(0, 1_000_000), "encoded thread pages each process keeps in memory (keyed by "
             "the thread's version; 0-1000000, `0` turns the cache off)"),
+    Setting("COMMENTSVC_COUNTS_CACHE_SECONDS", "COMMENTSVC_COUNTS_CACHE_SECONDS", "1",
+            whole(0, 60), "seconds each process may answer the same counts without asking the "
+            "database again; a comment changed through that process clears them at once, other "
+            "processes' changes show within this time (0-60, never longer than max-age + "
+            "stale-while-revalidate; `0` turns it off)"),
     Setting("COMMENTSVC_CACHE_MAX_AGE", "COMMENTSVC_CACHE_MAX_AGE", "10", whole(0, 3600),
             "seconds a browser or a CDN may reuse a thread page or counts without asking "
             "again (`Cache-Control: public, max-age`; 0-3600)"),

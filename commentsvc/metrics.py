@@ -71,18 +71,34 @@ def _make() -> Instruments:
     )
 
 
+# (method, route, status) -> its (requests, latency) samples: labels() locks and builds a key
+# on every call, and every request counts itself.
+_per_request: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 def request_done(method: str, route: str, status: int, seconds: float) -> None:
-    found = instruments()
-    found.requests.labels(method, route, str(status)).inc()
-    found.latency.labels(method, route, str(status)).observe(seconds)
+    key = (method, route, status)
+    samples = _per_request.get(key)
+    if samples is None:
+        found, labels = instruments(), (method, route, str(status))
+        samples = _per_request[key] = (found.requests.labels(*labels),
+                                       found.latency.labels(*labels))
+    samples[0].inc()
+    samples[1].observe(seconds)
 
 
 def rate_limited(scope: str) -> None:
     instruments().rate_limited.labels(scope).inc()
 
 
+_page_cache: dict[str, Any] = {}
+
+
 def page_cache(result: str) -> None:
-    instruments().page_cache.labels(result).inc()
+    sample = _page_cache.get(result)
+    if sample is None:
+        sample = _page_cache[result] = instruments().page_cache.labels(result)
+    sample.inc()
 
 
 def database_error(kind: str) -> None:

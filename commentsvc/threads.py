@@ -10,14 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, union_all
+from sqlalchemy import ARRAY, Connection, String, and_, any_, bindparam, select, union_all
 from sqlalchemy.orm import Session
 
 from commentsvc import cursors, feeds
 from commentsvc.cursors import Order
 from commentsvc.errors import NotFound
 from commentsvc.models import APPROVED, Article, Comment, Site
-from commentsvc.sites import ServiceConfig, SiteSettings, get_site
+from commentsvc.sites import ServiceConfig, SiteSettings
 
 SORTS = ("oldest", "newest", "top")
 REPLIES_PER_COMMENT = 5
@@ -92,11 +92,16 @@ _HEAD = (
 )
 
 
-def thread_head(session: Session, config: ServiceConfig, site_key: str,
+def _connection(source: Session | Connection) -> Connection:
+    """Core statements run on a connection: the session's, or one the caller reads through."""
+    return source if isinstance(source, Connection) else source.connection()
+
+
+def thread_head(source: Session | Connection, config: ServiceConfig, site_key: str,
                 article_key: str) -> Head:
     # Core, not the ORM: plain rows are all a page head needs.
     params = {"site_key": site_key, "article_key": article_key}
-    row = session.connection().execute(_HEAD, params).first()
+    row = _connection(source).execute(_HEAD, params).first()
     if row is None:
         raise NotFound(f"no site called {site_key!r}", code="site_not_found")
     depth = max(1, row.display_depth or config.display_depth)
@@ -153,15 +158,36 @@ def single_comment(session: Session, config: ServiceConfig, comment_id: int) -> 
     return node
 
 
-def counts(session: Session, site_key: str, article_keys: Sequence[str]) -> dict[str, int]:
-    site = get_site(session, site_key)
-    found = dict(
-        session.execute(
-            select(Article.key, Article.comment_count).where(
-                Article.site_id == site.id, Article.key.in_(set(article_keys))
-            )
-        ).all()
+def _counts_statement(matching_keys: Any) -> Any:
+    """The site and its articles in one statement: no row means no such site, a row without an
+    article key means none of the articles has a comment yet. Built once, as _HEAD is."""
+    return (
+        select(Site.id, Article.key, Article.comment_count)
+        .select_from(Site)
+        .outerjoin(Article, and_(Article.site_id == Site.id, matching_keys))
+        .where(Site.key == bindparam("site_key"))
     )
+
+
+_COUNTS = {
+    "default": _counts_statement(Article.key.in_(bindparam("article_keys", expanding=True))),
+    # One array parameter: an expanding IN is rewritten for each request, a parameter per key,
+    # and on PostgreSQL that was a tenth of the request.
+    "postgresql": _counts_statement(
+        Article.key == any_(bindparam("article_keys", type_=ARRAY(String)))),
+}
+
+
+def counts(source: Session | Connection, site_key: str,
+           article_keys: Sequence[str]) -> dict[str, int]:
+    """Approved-comment counts by article key (0 for an article nobody commented on yet)."""
+    connection = _connection(source)
+    statement = _COUNTS.get(connection.dialect.name, _COUNTS["default"])
+    params = {"site_key": site_key, "article_keys": sorted(set(article_keys))}
+    rows = connection.execute(statement, params).all()
+    if not rows:
+        raise NotFound(f"no site called {site_key!r}", code="site_not_found")
+    found = {key: count for _site_id, key, count in rows if key is not None}
     return {key: found.get(key, 0) for key in article_keys}
 
 

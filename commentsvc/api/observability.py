@@ -36,23 +36,28 @@ def start_request() -> None:
     g.request_id = request_id()
 
 
+def metrics_on() -> bool:
+    """Samples are only worth taking where something can read them (token or bind mode)."""
+    return current_app.config["COMMENTSVC_METRICS"] != "off"
+
+
 def finish_request(response: Response) -> Response:
     route = request.url_rule.rule if request.url_rule else UNMATCHED
     started = request.environ.get(STARTED)
     seconds = time.perf_counter() - started if started else 0.0
-    status = response.status_code
+    status, method = response.status_code, request.method
     if "request_id" not in g:  # an answer made before our first hook ran
         start_request()
     response.headers[REQUEST_ID_HEADER] = g.request_id
     try:
-        metrics.request_done(request.method, route, status, seconds)
-        if status == 429:
-            metrics.rate_limited(_breached_scope())
+        if metrics_on():
+            metrics.request_done(method, route, status, seconds)
+            if status == 429:
+                metrics.rate_limited(_breached_scope())
     except Exception:  # counting must never turn an answer into a 500
         request_log.exception("could not count the request")
-    request_log.info("%s %s %s %.1fms", request.method, route, status, seconds * 1000,
-                     extra={"fields": {"method": request.method, "route": route,
-                                       "status": status,
+    request_log.info("%s %s %s %.1fms", method, route, status, seconds * 1000,
+                     extra={"fields": {"method": method, "route": route, "status": status,
                                        "duration_ms": round(seconds * 1000, 2)},
                             "fields_in_message": True})
     return response

@@ -8,14 +8,17 @@ public request that carries an `Origin` the target site does not allow is refuse
 from __future__ import annotations
 
 from flask import g, request
+from sqlalchemy import bindparam, select
 from werkzeug.exceptions import HTTPException
 
 from commentsvc import threads
+from commentsvc.api import reads
 from commentsvc.api.requests import service_config
 from commentsvc.errors import Forbidden
 from commentsvc.extensions import db
+from commentsvc.models import Site
 from commentsvc.schemas import normalise_key
-from commentsvc.sites import origin_allowed
+from commentsvc.sites import DEFAULT_SITE, origin_allowed
 
 PUBLIC_BLUEPRINT = "public"
 # Ids beyond a 32-bit integer name no comment (PostgreSQL would fail on them): the view answers.
@@ -80,7 +83,7 @@ def refuse_disallowed_origin() -> None:
         return
     site_key = None if isinstance(site, AnySite) else site
     # An unknown site counts as allowed here so that the view can answer 404 as usual.
-    if origin_allowed(db.session, site_key, origin, service_config(), unknown_site=True):
+    if site_allows(site_key, origin, unknown_site=True):
         return
     g.origin_refused = True
     raise OriginNotAllowed(refusal(origin, site_key))
@@ -114,4 +117,25 @@ def allows_reading(origin: str) -> bool:
         return False
     # An unknown comment's 404 stays readable by any site's origins (permalinks), as before.
     site_key = site if isinstance(site, str) else None
-    return origin_allowed(db.session, site_key, origin, service_config())
+    return site_allows(site_key, origin)
+
+
+# Built once: a browser's request asks this before the view and again after it.
+_ORIGINS = select(Site.key, Site.allowed_origins).where(Site.key == bindparam("site_key"))
+
+
+def site_allows(site_key: str | None, origin: str, *, unknown_site: bool = False) -> bool:
+    """sites.origin_allowed for the site this request acts on, its row read once per request
+    (the refusal before the view and the CORS answer after it share it)."""
+    if site_key is None:  # any site's origins (e.g. /preview): rare, not worth keeping
+        return origin_allowed(db.session, None, origin, service_config(), unknown_site=unknown_site)
+    if g.get("site_origins_of") != site_key:
+        row = reads.read(lambda c: c.execute(_ORIGINS, {"site_key": site_key}).first())
+        g.site_origins_of, g.site_origins = site_key, row
+    row = g.site_origins
+    if row is None:
+        return unknown_site
+    if service_config().development and row.key == DEFAULT_SITE:
+        return True
+    origins = row.allowed_origins or []
+    return "*" in origins or origin.rstrip("/") in origins

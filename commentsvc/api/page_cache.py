@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable
 from flask import Response, current_app, request
 
 from commentsvc import metrics
+from commentsvc.api.observability import metrics_on
 
 
 class PageCache:
@@ -77,10 +78,12 @@ def serve(cache: PageCache, key: Hashable, build: Callable[[], bytes],
     etag = etag_of(key)
     unchanged = not_modified(etag)
     if unchanged is not None:
-        metrics.page_cache("not_modified")
+        if metrics_on():
+            metrics.page_cache("not_modified")
         return unchanged
     body = cache.get(key)
-    metrics.page_cache("miss" if body is None else "hit")
+    if metrics_on():
+        metrics.page_cache("miss" if body is None else "hit")
     if body is None:
         body = build()
         cache.put(key, body)

@@ -1,0 +1,122 @@
+"""Where the hottest reads run: one connection per worker thread, kept between requests.
+
+A cached thread page, or counts, is one or two small SELECTs. Around them, a session checks a
+pooled connection out and in again: its transaction, pool_pre_ping's round trip and the reset on
+return cost more than the SELECTs themselves (on PostgreSQL also BEGIN and ROLLBACK, two more
+round trips). So views marked @read_only read through a connection that their worker thread
+keeps, outside any transaction: AUTOCOMMIT on PostgreSQL, and SQLite's driver starts none for a
+SELECT. Nothing stays open between requests, and each statement sees the latest commit, as any
+statement at READ COMMITTED does. Views that write never use it: they read through their session.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, request
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import DBAPIError
+
+from commentsvc.extensions import db
+
+READ_ONLY = "commentsvc_read_only"
+KEPT = "commentsvc_kept_connections"
+T = TypeVar("T")
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def read_only(view: View) -> View:
+    """Marks a view that never writes: what it reads goes through `read`."""
+    setattr(view, READ_ONLY, True)
+    return view
+
+
+def read(query: Callable[[Connection], T]) -> T:
+    """`query(connection)`: on the thread's kept connection in a @read_only view, else on the
+    request's session. A kept connection may have died with its server since the last request:
+    then the query runs once more on a new one, as pool_pre_ping would have made sure."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not getattr(view, READ_ONLY, False):
+        return query(db.session.connection())
+    kept = _kept()
+    try:
+        return query(kept.connection())
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        kept.discard()
+        return query(kept.connection())
+
+
+class KeptConnections:
+    """A connection per thread to one app's database, closed when its engine is disposed."""
+
+    def __init__(self, engine: Engine) -> None:
+        reading = engine
+        if engine.dialect.name == "postgresql":
+            reading = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.engine = reading
+        self.local = threading.local()
+        self.opened: set[Connection] = set()
+        self.lock = threading.Lock()
+        event.listen(engine, "engine_disposed", self.close_all)
+
+    def connection(self) -> Connection:
+        connection = getattr(self.local, "connection", None)
+        if connection is None or connection.closed:  # closed: its engine was disposed
+            connection = self.local.connection = self.engine.connect()
+            with self.lock:
+                self.opened.add(connection)
+        return connection
+
+    def end_request(self) -> None:
+        """Leave nothing open for the next request (SQLAlchemy's own transaction marker)."""
+        connection = getattr(self.local, "connection", None)
+        if connection is not None and connection.in_transaction():
+            try:
+                connection.rollback()
+            except DBAPIError:
+                self.discard()
+
+    def discard(self) -> None:
+        connection = getattr(self.local, "connection", None)
+        self.local.connection = None
+        if connection is not None:
+            with self.lock:
+                self.opened.discard(connection)
+            connection.close()
+
+    def close_all(self, _engine: Engine | None = None) -> None:
+        """engine_disposed: the pool is gone by now, so the driver's connections are closed
+        rather than handed back to it."""
+        with self.lock:
+            opened, self.opened = self.opened, set()
+        for connection in opened:
+            connection.invalidate()
+            connection.close()
+
+
+def _kept() -> KeptConnections:
+    kept = current_app.extensions.get(KEPT)
+    if kept is None:
+        with _making:
+            kept = current_app.extensions.get(KEPT)
+            if kept is None:
+                kept = current_app.extensions[KEPT] = KeptConnections(db.engine)
+    return kept
+
+
+_making = threading.Lock()
+
+
+def end_request(_error: BaseException | None = None) -> None:
+    """teardown_request: the kept connection ends the request outside any transaction."""
+    kept = current_app.extensions.get(KEPT)
+    if kept is not None:
+        kept.end_request()
+
+
+def init_app(app: Flask) -> None:
+    app.teardown_request(end_request)
