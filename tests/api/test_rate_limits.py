@@ -1,8 +1,8 @@
 import itertools
 import json
+import re
 import subprocess
 import sys
-import re
 
 import pytest
 
