@@ -24,6 +24,7 @@ from commentsvc.extensions import db
 READ_ONLY = "commentsvc_read_only"
 KEPT = "commentsvc_kept_connections"
 T = TypeVar("T")
+_making = threading.Lock()  # one KeptConnections per app, whichever thread asks first
 View = TypeVar("View", bound=Callable[..., Any])
 
 
@@ -106,9 +107,6 @@ def _kept() -> KeptConnections:
             if kept is None:
                 kept = current_app.extensions[KEPT] = KeptConnections(db.engine)
     return kept
-
-
-_making = threading.Lock()
 
 
 def end_request(_error: BaseException | None = None) -> None:
