@@ -7,8 +7,10 @@ import argparse
 import math
 import os
 import platform
+import shutil
 import statistics
 import subprocess
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -208,3 +210,18 @@ def verify_counters(database_url: str, posted: int, article_key: str = "post-ben
         f"consistent: comment_count = {rows:,} rows, reply_count = {children:,} replies; "
         f"{stored:,} stored, {posted:,} seen as 201 by wrk, {stored - posted} in flight "
         "when wrk stopped")
+
+
+def publish(report: dict[str, str], name: str, started: float, tmp: Path, keep: bool) -> None:
+    """Print the report, write its markdown table to benchmarks/results/, clean up."""
+    print()
+    print(report["text"])
+    RESULTS_DIR.mkdir(exist_ok=True)
+    out = RESULTS_DIR / f"{name}.md"
+    out.write_text(report["markdown"])
+    print(f"\nmarkdown table written to {out.relative_to(ROOT)}; "
+          f"whole run {time.monotonic() - started:.0f}s")
+    if keep:
+        print(f"kept {tmp}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)

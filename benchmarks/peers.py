@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sqlite3
 import sys
 import tempfile
@@ -55,14 +54,13 @@ import seed
 import servers
 from harness import (
     POST_BODY,
-    RESULTS_DIR,
-    ROOT,
     Measured,
     Run,
     Scenario,
     load,
     load_average,
     measure,
+    publish,
     verify_counters,
 )
 from peers_data import SeedComment
@@ -335,17 +333,7 @@ def main(argv: list[str]) -> int:
         seed.drop(url)
     report = summarise(args, backend, scenario_groups, measured, checks, shown, database,
                        f"{load_before} before, {load_average()} after")
-    print()
-    print(report["text"])
-    RESULTS_DIR.mkdir(exist_ok=True)
-    out = RESULTS_DIR / f"latest-peers-{backend}.md"
-    out.write_text(report["markdown"])
-    print(f"\nmarkdown table written to {out.relative_to(ROOT)}; "
-          f"whole run {time.monotonic() - started:.0f}s")
-    if args.keep:
-        print(f"kept {tmp}")
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
+    publish(report, f"latest-peers-{backend}", started, tmp, args.keep)
     return 0
 
 

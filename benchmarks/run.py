@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import tempfile
 import time
@@ -26,8 +25,6 @@ import seed
 import servers
 from harness import (
     POST_BODY,
-    RESULTS_DIR,
-    ROOT,
     Measured,
     Run,
     Scenario,
@@ -35,6 +32,7 @@ from harness import (
     load_average,
     machine,
     measure,
+    publish,
     ratio_median,
     verdict,
     verify_counters,
@@ -284,17 +282,7 @@ def main(argv: list[str]) -> int:
             seed.drop(url)
     report = summarise(args, groups, writers, measured, counters, database,
                        f"{load_before} before, {load_after} after")
-    print()
-    print(report["text"])
-    RESULTS_DIR.mkdir(exist_ok=True)
-    out = RESULTS_DIR / f"latest-{backend.lower()}.md"
-    out.write_text(report["markdown"])
-    print(f"\nmarkdown table written to {out.relative_to(ROOT)}; "
-          f"whole run {time.monotonic() - started:.0f}s")
-    if args.keep:
-        print(f"kept {tmp}")
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
+    publish(report, f"latest-{backend.lower()}", started, tmp, args.keep)
     return 0
 
 
