@@ -60,17 +60,29 @@ class KeptConnections:
             reading = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.engine = reading
         self.local = threading.local()
-        self.opened: set[Connection] = set()
+        # Each kept connection with the thread that keeps it: a server that starts a thread per
+        # client connection (werkzeug's) would otherwise leave one checked out per ended thread
+        # until the pool ran dry.
+        self.opened: dict[Connection, threading.Thread] = {}
         self.lock = threading.Lock()
         event.listen(engine, "engine_disposed", self.close_all)
 
     def connection(self) -> Connection:
         connection = getattr(self.local, "connection", None)
         if connection is None or connection.closed:  # closed: its engine was disposed
+            self._close_for_ended_threads()
             connection = self.local.connection = self.engine.connect()
             with self.lock:
-                self.opened.add(connection)
+                self.opened[connection] = threading.current_thread()
         return connection
+
+    def _close_for_ended_threads(self) -> None:
+        with self.lock:
+            ended = [c for c, thread in self.opened.items() if not thread.is_alive()]
+            for connection in ended:
+                del self.opened[connection]
+        for connection in ended:
+            connection.close()  # back to the pool; nobody else uses it
 
     def end_request(self) -> None:
         """Leave nothing open for the next request (SQLAlchemy's own transaction marker)."""
@@ -86,14 +98,14 @@ class KeptConnections:
         self.local.connection = None
         if connection is not None:
             with self.lock:
-                self.opened.discard(connection)
+                self.opened.pop(connection, None)
             connection.close()
 
     def close_all(self, _engine: Engine | None = None) -> None:
         """engine_disposed: the pool is gone by now, so the driver's connections are closed
         rather than handed back to it."""
         with self.lock:
-            opened, self.opened = self.opened, set()
+            opened, self.opened = list(self.opened), {}
         for connection in opened:
             connection.invalidate()
             connection.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 
 import pytest
@@ -151,3 +152,23 @@ def test_another_process_writes_show_in_counts_within_the_cache_lifetime(app, cl
     assert client.get("/api/v1/counts", query_string=query).json["counts"] == {"news-42": 1}
     clock.advance(seconds=app.config["COMMENTSVC_COUNTS_CACHE_SECONDS"])
     assert client.get("/api/v1/counts", query_string=query).json["counts"] == {"news-42": 7}
+
+
+def test_a_server_with_a_thread_per_client_does_not_run_the_pool_dry(app):
+    # werkzeug's threaded server (the browser tests', `flask run`) starts a thread per client
+    # connection; each kept a connection checked out until the pool (5 + 10) timed out.
+    post(app.test_client())
+    answers: list[int] = []
+
+    def one_client() -> None:
+        answers.append(app.test_client().get("/api/v1/comments", query_string=THREAD)
+                       .status_code)
+
+    for _ in range(40):
+        client_thread = threading.Thread(target=one_client)
+        client_thread.start()
+        client_thread.join(timeout=10)
+        assert not client_thread.is_alive(), "waiting for a pooled connection"
+    assert answers == [200] * 40
+    kept = app.extensions[reads.KEPT]
+    assert len(kept.opened) <= 2
