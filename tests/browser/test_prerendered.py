@@ -144,9 +144,10 @@ def test_with_javascript_the_widget_adopts_the_thread_without_fetching_it_or_mov
         new_page, seeded):
     page = new_page(viewport={"width": 1200, "height": 3200})
     page.add_init_script(WATCH_LAYOUT)
-    # The script arrives well after the server's thread is on screen, as on a slow network:
+    # The script arrives well after the server's thread is on screen, as on a slow network
+    # (1.5 s: on a busy machine a 0.6 s wait saw no painted frame at all):
     # anything the widget moved when taking over would be a layout shift.
-    page.route("**/static/widget.js", lambda route: (time.sleep(0.6), route.continue_()))
+    page.route("**/static/widget.js", lambda route: (time.sleep(1.5), route.continue_()))
     page.goto(seeded.url + ARTICLE)
     root = widget(page)
     # Taken over: the server's page data is gone, the widget's relative times are in.
