@@ -18,7 +18,7 @@ from commentsvc.errors import Forbidden
 from commentsvc.extensions import db
 from commentsvc.models import Site
 from commentsvc.schemas import normalise_key
-from commentsvc.sites import DEFAULT_SITE, origin_allowed
+from commentsvc.sites import origin_allowed, site_lets_in
 
 PUBLIC_BLUEPRINT = "public"
 # Ids beyond a 32-bit integer name no comment (PostgreSQL would fail on them): the view answers.
@@ -126,7 +126,7 @@ _ORIGINS = select(Site.key, Site.allowed_origins).where(Site.key == bindparam("s
 
 def site_allows(site_key: str | None, origin: str, *, unknown_site: bool = False) -> bool:
     """sites.origin_allowed for the site this request acts on, its row read once per request
-    (the refusal before the view and the CORS answer after it share it)."""
+    (the refusal before the view and the CORS answer after it share it); one rule for both."""
     if site_key is None:  # any site's origins (e.g. /preview): rare, not worth keeping
         return origin_allowed(db.session, None, origin, service_config(), unknown_site=unknown_site)
     if g.get("site_origins_of") != site_key:
@@ -135,7 +135,4 @@ def site_allows(site_key: str | None, origin: str, *, unknown_site: bool = False
     row = g.site_origins
     if row is None:
         return unknown_site
-    if service_config().development and row.key == DEFAULT_SITE:
-        return True
-    origins = row.allowed_origins or []
-    return "*" in origins or origin.rstrip("/") in origins
+    return site_lets_in(row.key, row.allowed_origins, origin, service_config())
