@@ -81,11 +81,15 @@ class Body(CleanText):
 
 # --- requests -------------------------------------------------------------------------------
 
+PAGE_LIMIT_MAX = 100  # comments per page a client may ask for
+COUNTS_ARTICLES_MAX = 200  # articles one counts request may name
+
+
 class ThreadQuery(Schema):
     site = site_field(required=True)
     article = article_field(required=True)
     sort = fields.String(load_default="oldest", validate=validate.OneOf(SORTS))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=PAGE_LIMIT_MAX))
     cursor = fields.String(load_default=None)
 
 
@@ -109,7 +113,7 @@ class StreamQuery(Schema):
 
 
 class RepliesQuery(Schema):
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=PAGE_LIMIT_MAX))
     cursor = fields.String(load_default=None)
 
 
@@ -119,7 +123,7 @@ class CountsQuery(Schema):
     site = site_field(required=True)
     article = fields.List(
         fields.String(validate=validate.Length(min=1, max=ARTICLE_MAX)),
-        required=True, validate=validate.Length(min=1, max=200),
+        required=True, validate=validate.Length(min=1, max=COUNTS_ARTICLES_MAX),
     )
 
 

@@ -19,12 +19,16 @@ from flask_smorest import Blueprint
 from marshmallow import Schema
 from werkzeug.datastructures import MultiDict
 
-from commentsvc.schemas import ARTICLE_MAX, SITE_MAX, normalise_key
+from commentsvc.schemas import (
+    ARTICLE_MAX,
+    COUNTS_ARTICLES_MAX,
+    PAGE_LIMIT_MAX,
+    SITE_MAX,
+    normalise_key,
+)
 from commentsvc.threads import SORTS
 
 QuickReader = Callable[[MultiDict], "dict[str, Any] | None"]
-MAX_ARTICLES = 200  # CountsQuery's limit on `article`
-MAX_LIMIT = 100  # ThreadQuery's limit on `limit`
 
 
 def query_arguments(blp: Blueprint, schema: type[Schema] | Schema,
@@ -72,7 +76,8 @@ def thread_query(args: MultiDict) -> dict[str, Any] | None:
     limit = args.get("limit")
     if limit is None:
         limit = 20
-    elif len(limit) <= 3 and limit.isascii() and limit.isdigit() and 1 <= int(limit) <= MAX_LIMIT:
+    elif (len(limit) <= 3 and limit.isascii() and limit.isdigit()
+          and 1 <= int(limit) <= PAGE_LIMIT_MAX):
         limit = int(limit)
     else:  # signs, spaces, other digits, out of range: the schema decides
         return None
@@ -83,7 +88,7 @@ def thread_query(args: MultiDict) -> dict[str, Any] | None:
 def counts_query(args: MultiDict) -> dict[str, Any] | None:
     """CountsQuery: site, and the articles as the client spelled them."""
     site, articles = _site(args), args.getlist("article")
-    if site is None or not 1 <= len(articles) <= MAX_ARTICLES:
+    if site is None or not 1 <= len(articles) <= COUNTS_ARTICLES_MAX:
         return None
     if not all(1 <= len(article) <= ARTICLE_MAX for article in articles):
         return None
