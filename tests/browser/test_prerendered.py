@@ -58,11 +58,13 @@ window.__boxes = (root) => {
   return parts;
 };
 window.__serverFrames = 0;
+// Until the server's thread has been seen whole (its page data comes last: a frame can fall
+// while the parser is still inside the shadow root), and then for as long as it stays.
 const frame = () => {
   const host = document.getElementById("commentsvc");
   const server = host && host.shadowRoot && host.shadowRoot.querySelector("script.page");
   if (server) { window.__serverFrames++; window.__serverBoxes = window.__boxes(host.shadowRoot); }
-  if (server || !host || !host.shadowRoot) requestAnimationFrame(frame);
+  if (server || !window.__serverFrames) requestAnimationFrame(frame);
 };
 requestAnimationFrame(frame);
 """
