@@ -10,7 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from commentsvc import webhooks
-from commentsvc.api import observability
+from commentsvc.api import kept_answers, observability
 from commentsvc.api.hooks import add_ratelimit_headers
 from commentsvc.api.inputs import register_input_checks
 from commentsvc.api.page_cache import PageCache
@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
+    kept_answers.init_app(app)
     trust_proxies(app)
     return app
 

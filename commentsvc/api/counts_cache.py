@@ -20,13 +20,21 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 
 from commentsvc import events
 
 EXTENSION = "commentsvc_counts"
+# Set by kept_answers.py when it will keep the whole answer for the same lifetime: the counts
+# in it must be read now, or a kept answer could outlive the counts it was built from.
+KEEPING = "commentsvc.keeping_answer"
 MAX_ENTRIES = 1024
 _generation = [0]  # committed comment changes heard by this process
+
+
+def generation() -> int:
+    """How many committed comment changes this process has heard of."""
+    return _generation[0]
 
 
 def _heard(event: events.Event) -> None:
@@ -67,6 +75,8 @@ def lifetime(config: Any) -> int:
 
 
 def cached(key: Hashable, read: Callable[[], Any]) -> Any:
+    if request.environ.get(KEEPING):
+        return read()
     return current_app.extensions[EXTENSION].fetch(key, read)
 
 

@@ -27,8 +27,12 @@ bp = Blueprint("metrics", __name__)
 
 
 def request_id() -> str:
+    return request_id_from(request.headers.get(REQUEST_ID_HEADER, ""))
+
+
+def request_id_from(incoming: str) -> str:
     """The caller's X-Request-ID when it is well formed, else a new one."""
-    incoming = request.headers.get(REQUEST_ID_HEADER, "").strip()
+    incoming = incoming.strip()
     return incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
 
 
@@ -49,8 +53,15 @@ def finish_request(response: Response) -> Response:
     if "request_id" not in g:  # an answer made before our first hook ran
         start_request()
     response.headers[REQUEST_ID_HEADER] = g.request_id
+    request_done(method, route, status, seconds, g.request_id, with_metrics=metrics_on())
+    return response
+
+
+def request_done(method: str, route: str, status: int, seconds: float, request_id: str, *,
+                 with_metrics: bool) -> None:
+    """The request's one log line and its metrics: for Flask's answers and kept ones alike."""
     try:
-        if metrics_on():
+        if with_metrics:
             metrics.request_done(method, route, status, seconds)
             if status == 429:
                 metrics.rate_limited(_breached_scope())
@@ -58,9 +69,9 @@ def finish_request(response: Response) -> Response:
         request_log.exception("could not count the request")
     request_log.info("%s %s %s %.1fms", method, route, status, seconds * 1000,
                      extra={"fields": {"method": method, "route": route, "status": status,
-                                       "duration_ms": round(seconds * 1000, 2)},
+                                       "duration_ms": round(seconds * 1000, 2),
+                                       "request_id": request_id},
                             "fields_in_message": True})
-    return response
 
 
 def _breached_scope() -> str:

@@ -41,6 +41,11 @@ def read(query: Callable[[Connection], T]) -> T:
     view = current_app.view_functions.get(request.endpoint or "")
     if not getattr(view, READ_ONLY, False):
         return query(db.session.connection())
+    return read_kept(query)
+
+
+def read_kept(query: Callable[[Connection], T]) -> T:
+    """`query(connection)` on the thread's kept connection (needs only an app context)."""
     kept = _kept()
     try:
         return query(kept.connection())
@@ -123,6 +128,10 @@ def _kept() -> KeptConnections:
 
 def end_request(_error: BaseException | None = None) -> None:
     """teardown_request: the kept connection ends the request outside any transaction."""
+    end_kept_read()
+
+
+def end_kept_read() -> None:
     kept = current_app.extensions.get(KEPT)
     if kept is not None:
         kept.end_request()
