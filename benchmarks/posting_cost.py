@@ -145,6 +145,7 @@ def main(argv: list[str]) -> int:
     url = args.database_url or f"sqlite:///{tmp / 'posting.db'}"
     try:
         post, app = commentsvc_poster(url)
+        server = seed.server_version(url) if args.database_url else "SQLite"
         ours = cpu_rounds(post, args.rounds)
         statements = statements_of_a_post(app, post)
         theirs = isso_rounds(args.rounds, tmp)
@@ -153,7 +154,7 @@ def main(argv: list[str]) -> int:
             seed.drop(url)
         shutil.rmtree(tmp, ignore_errors=True)
     load = Path("/proc/loadavg").read_text().split()[0]
-    print(f"commentsvc on {seed.server_version(url) if args.database_url else 'SQLite'}; "
+    print(f"commentsvc on {server}; "
           f"{args.rounds} rounds of {ROUND} posts; load average {load}")
     print(f"statements of one reply ({len(statements)}):")
     print("\n".join(f"    {s}" for s in statements))

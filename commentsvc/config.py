@@ -242,7 +242,8 @@ SETTINGS: tuple[Setting, ...] = (
             whole(0, 60), "seconds each process may answer the same counts without asking the "
             "database again; a comment changed through that process clears them at once, other "
             "processes' changes show within this time (0-60, never longer than max-age + "
-            "stale-while-revalidate; `0` turns it off)"),
+            "stale-while-revalidate; `0` turns it off). Also the longest a process gives a kept "
+            "answer to counts or a thread page again (see \"A CDN in front\")"),
     Setting("COMMENTSVC_CACHE_MAX_AGE", "COMMENTSVC_CACHE_MAX_AGE", "10", whole(0, 3600),
             "seconds a browser or a CDN may reuse a thread page or counts without asking "
             "again (`Cache-Control: public, max-age`; 0-3600)"),

@@ -160,7 +160,7 @@ class KeptAnswers:
             return start_response(status, headers, exc_info)
 
         answer = self.wsgi_app(environ, remember_start)
-        if not started or not started[0][0].startswith("200 "):
+        if not started or not _keepable(*started[0]):
             return answer
         try:
             body = b"".join(answer)
@@ -179,6 +179,13 @@ class KeptAnswers:
             self._answers.move_to_end(key)
             while len(self._answers) > self.max_entries:
                 self._answers.popitem(last=False)
+
+
+def _keepable(status: str, headers: list[tuple[str, str]]) -> bool:
+    """A 200 that varies on nothing but what the key holds (Origin)."""
+    varies = {part.strip().lower() for name, value in headers if name.lower() == "vary"
+              for part in value.split(",")}
+    return status.startswith("200 ") and varies <= {"origin"}
 
 
 def _shareable(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -194,7 +194,7 @@ def live_stream_url() -> str:
 @blp.route("/comments", methods=["POST"])
 @post_reader_limit
 @post_ip_limit
-@blp.arguments(NewCommentIn)
+@blp.arguments(NewCommentIn())
 @blp.response(201, PostedOut)
 @blp.alt_response(202, schema=PostedOut, description="Held for moderation")
 def post_comment(data: dict) -> tuple[SimpleNamespace, int]:
@@ -228,7 +228,7 @@ def get_comment(comment_id: int) -> threads.Node:
 
 @blp.route("/comments/<id:comment_id>", methods=["PATCH"])
 @post_ip_limit
-@blp.arguments(EditIn)
+@blp.arguments(EditIn())
 @blp.response(200, CommentOut)
 def edit_comment(data: dict, comment_id: int) -> threads.Node:
     """Edit your own comment within the edit window (`Authorization: Bearer <edit_token>`)."""
@@ -249,7 +249,7 @@ def delete_comment(comment_id: int) -> None:
 
 @blp.route("/comments/<id:comment_id>/replies", methods=["GET"])
 @read_limit
-@blp.arguments(RepliesQuery, location="query", error_status_code=400)
+@blp.arguments(RepliesQuery(), location="query", error_status_code=400)
 @blp.response(200, RepliesOut)
 def list_replies(args: dict, comment_id: int) -> threads.RepliesPage:
     """More replies under a comment, oldest first; each one's `parent_id` says where it goes."""
@@ -259,7 +259,7 @@ def list_replies(args: dict, comment_id: int) -> threads.RepliesPage:
 
 @blp.route("/votes", methods=["GET"])
 @read_limit
-@blp.arguments(ArticleRef, location="query", error_status_code=400)
+@blp.arguments(ArticleRef(), location="query", error_status_code=400)
 @blp.response(200, OwnVotesOut)
 def own_votes(args: dict) -> tuple[dict, int, dict]:
     """This reader's votes in a thread, so pages themselves stay the same for everyone."""
@@ -272,7 +272,7 @@ def own_votes(args: dict) -> tuple[dict, int, dict]:
 @blp.route("/comments/<id:comment_id>/vote", methods=["POST"])
 @vote_reader_limit
 @vote_ip_limit
-@blp.arguments(VoteIn)
+@blp.arguments(VoteIn())
 @blp.response(200, VoteOut)
 def vote(data: dict, comment_id: int) -> reactions.VoteResult:
     """Vote +1 or -1 on a comment, or 0 to take your vote back; one vote per reader."""
@@ -283,7 +283,7 @@ def vote(data: dict, comment_id: int) -> reactions.VoteResult:
 @blp.route("/comments/<id:comment_id>/flag", methods=["POST"])
 @flag_reader_limit
 @flag_ip_limit
-@blp.arguments(FlagIn)
+@blp.arguments(FlagIn())
 @blp.response(201, FlagReceivedOut)
 def flag(data: dict, comment_id: int) -> dict:
     """Report a comment to the moderators, once per reader."""
@@ -299,7 +299,7 @@ def _reader_of(comment_id: int) -> Reader:
 
 @blp.route("/preview", methods=["POST"])
 @read_limit
-@blp.arguments(PreviewIn)
+@blp.arguments(PreviewIn())
 @blp.response(200, PreviewOut)
 def preview(data: dict) -> dict:
     """Render a body exactly as it would be stored, without saving it."""

@@ -7,6 +7,7 @@ import json
 import pytest
 from sqlalchemy import select, text
 
+from commentsvc.api import kept_answers
 from commentsvc.extensions import db
 from commentsvc.models import Site
 from commentsvc.sites import create_site, update_site
@@ -149,3 +150,12 @@ def test_a_kept_answer_writes_its_own_log_line(make_app, capsys):
     logged = [line for line in lines if line["logger"] == "commentsvc.request"]
     assert [(line["route"], line["status"], line["request_id"]) for line in logged] == [
         ("/api/v1/counts", 200, ids[0]), ("/api/v1/counts", 200, ids[1])]
+
+
+@pytest.mark.parametrize("status, vary, kept", [
+    ("200 OK", "Origin", True), ("200 OK", None, True),
+    ("200 OK", "Origin, Accept-Encoding", False), ("304 NOT MODIFIED", "Origin", False),
+    ("404 NOT FOUND", "Origin", False)])
+def test_only_a_200_that_varies_on_origin_alone_is_kept(status, vary, kept):
+    headers = [("Content-Type", "application/json")] + ([("Vary", vary)] if vary else [])
+    assert kept_answers._keepable(status, headers) is kept
