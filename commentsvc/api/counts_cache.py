@@ -43,9 +43,14 @@ def _heard(event: events.Event) -> None:
 
 
 class CountsCache:
+    """Values kept for `seconds`, and forgotten as soon as `changes()` moves on (by default the
+    comment changes this process heard of; the site origins' cache passes its own)."""
+
     def __init__(self, seconds: float, max_entries: int = MAX_ENTRIES,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 changes: Callable[[], int] = generation) -> None:
         self.seconds, self.max_entries, self.clock = seconds, max_entries, clock
+        self.changes = changes
         self._entries: OrderedDict[Hashable, tuple[int, float, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -56,12 +61,12 @@ class CountsCache:
         now = self.clock()
         with self._lock:
             kept = self._entries.get(key)
-        if kept is not None and kept[0] == _generation[0] and now < kept[1]:
+        if kept is not None and kept[0] == self.changes() and now < kept[1]:
             return kept[2]
-        generation = _generation[0]  # before reading: a write during the read makes it old
+        before = self.changes()  # before reading: a write during the read makes it old
         value = read()
         with self._lock:
-            self._entries[key] = (generation, now + self.seconds, value)
+            self._entries[key] = (before, now + self.seconds, value)
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
@@ -80,9 +85,12 @@ def cached(key: Hashable, read: Callable[[], Any]) -> Any:
     return current_app.extensions[EXTENSION].fetch(key, read)
 
 
-def init_app(app: Flask) -> None:
-    # An injected clock (tests) moves the cache's time too.
+def seconds_clock(app: Flask) -> Callable[[], float]:
+    """time.monotonic, or the injected clock of the tests, in seconds."""
     clock = app.config.get("COMMENTSVC_CLOCK")
-    seconds = (lambda: clock().timestamp()) if clock else time.monotonic
-    app.extensions[EXTENSION] = CountsCache(lifetime(app.config), clock=seconds)
+    return (lambda: clock().timestamp()) if clock else time.monotonic
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION] = CountsCache(lifetime(app.config), clock=seconds_clock(app))
     events.listen(_heard)

@@ -102,4 +102,5 @@ def register_hooks(app: Flask) -> None:
     app.after_request(add_cors_headers)
     reads.init_app(app)
     counts_cache.init_app(app)
+    origins.init_app(app)
     app.register_error_handler(rate_limited.RateLimitExceeded, rate_limited.handle_rate_limited)

@@ -84,8 +84,7 @@ class KeptAnswers:
     def __init__(self, app: Flask, wsgi_app: Any, max_entries: int) -> None:
         self.app, self.wsgi_app, self.max_entries = app, wsgi_app, max_entries
         self.seconds = counts_cache.lifetime(app.config)
-        clock = app.config.get("COMMENTSVC_CLOCK")  # tests move time
-        self.clock = (lambda: clock().timestamp()) if clock else time.monotonic
+        self.clock = counts_cache.seconds_clock(app)
         self._answers: OrderedDict[Hashable, Answer] = OrderedDict()
         self._lock = threading.Lock()
 

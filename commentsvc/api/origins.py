@@ -7,12 +7,15 @@ public request that carries an `Origin` the target site does not allow is refuse
 
 from __future__ import annotations
 
-from flask import g, request
-from sqlalchemy import bindparam, select
+from typing import Any
+
+from flask import Flask, current_app, g, request
+from sqlalchemy import bindparam, event, select
 from werkzeug.exceptions import HTTPException
 
 from commentsvc import threads
-from commentsvc.api import reads
+from commentsvc.api import counts_cache, reads
+from commentsvc.api.counts_cache import CountsCache
 from commentsvc.api.requests import service_config
 from commentsvc.errors import Forbidden
 from commentsvc.extensions import db
@@ -122,17 +125,35 @@ def allows_reading(origin: str) -> bool:
 
 # Built once: a browser's request asks this before the view and again after it.
 _ORIGINS = select(Site.key, Site.allowed_origins).where(Site.key == bindparam("site_key"))
+EXTENSION = "commentsvc_site_origins"
+_sites_changed = [0]  # sites created, changed or deleted through this process's sessions
+
+
+def _site_changed(*_args: Any) -> None:
+    _sites_changed[0] += 1
+
+
+for _change in ("after_insert", "after_update", "after_delete"):
+    event.listen(Site, _change, _site_changed)
 
 
 def site_allows(site_key: str | None, origin: str, *, unknown_site: bool = False) -> bool:
-    """sites.origin_allowed for the site this request acts on, its row read once per request
-    (the refusal before the view and the CORS answer after it share it); one rule for both."""
+    """sites.origin_allowed for the site this request acts on; one rule for the refusal
+    before the view and the CORS answer after it.
+
+    Each process keeps a site's origins for at most COMMENTSVC_COUNTS_CACHE_SECONDS, as it
+    keeps answers (kept_answers.py): a site changed through this process is read again at
+    once, one changed elsewhere within that time. A post then needs no statement for them."""
     if site_key is None:  # any site's origins (e.g. /preview): rare, not worth keeping
         return origin_allowed(db.session, None, origin, service_config(), unknown_site=unknown_site)
-    if g.get("site_origins_of") != site_key:
-        row = reads.read(lambda c: c.execute(_ORIGINS, {"site_key": site_key}).first())
-        g.site_origins_of, g.site_origins = site_key, row
-    row = g.site_origins
+    row = current_app.extensions[EXTENSION].fetch(site_key, lambda: reads.read(
+        lambda c: c.execute(_ORIGINS, {"site_key": site_key}).first()))
     if row is None:
         return unknown_site
     return site_lets_in(row.key, row.allowed_origins, origin, service_config())
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION] = CountsCache(
+        counts_cache.lifetime(app.config), clock=counts_cache.seconds_clock(app),
+        changes=lambda: _sites_changed[0])

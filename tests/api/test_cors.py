@@ -1,10 +1,10 @@
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from commentsvc.extensions import db
-from commentsvc.models import Comment
-from commentsvc.sites import create_site
-from tests.conftest import THREAD
+from commentsvc.models import Comment, Site
+from commentsvc.sites import create_site, update_site
+from tests.conftest import THREAD, post
 
 
 def get_from(client, origin, **query):
@@ -259,3 +259,31 @@ def test_admin_routes_keep_their_own_rule(client, sites):
     # Admin routes authenticate by key: an Origin alone does not refuse them.
     response = client.get("/api/v1/admin/sites", headers={"Origin": EVIL})
     assert response.status_code == 401
+
+
+
+def test_a_site_that_stops_allowing_an_origin_refuses_its_posts(app, client, clock):
+    """At once when changed through this process; within the lifetime of what each process
+    keeps (COMMENTSVC_COUNTS_CACHE_SECONDS) when changed through another."""
+    page, news = {"Origin": "https://news.example"}, {"site": "news", "article": "story"}
+    with app.app_context():
+        create_site(db.session, "news", origins=[page["Origin"], "https://other.example"])
+        db.session.commit()
+    assert post(client, headers=page, **news).status_code == 201
+    with app.app_context():  # as another worker would: this process hears nothing of it
+        db.session.execute(update(Site).where(Site.key == "news")
+                           .values(allowed_origins=["https://other.example"]))
+        db.session.commit()
+    clock.advance(seconds=app.config["COMMENTSVC_COUNTS_CACHE_SECONDS"])
+    refused = post(client, headers=page, **news)
+    assert refused.status_code == 403 and refused.json["error"]["code"] == "origin_not_allowed"
+    with app.app_context():
+        site = db.session.scalar(select(Site).where(Site.key == "news"))
+        update_site(db.session, site, origins=[page["Origin"]])
+        db.session.commit()
+    assert post(client, headers=page, **news).status_code == 201
+    with app.app_context():
+        site = db.session.scalar(select(Site).where(Site.key == "news"))
+        update_site(db.session, site, origins=["https://other.example"])
+        db.session.commit()
+    assert post(client, headers=page, **news).status_code == 403

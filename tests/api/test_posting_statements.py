@@ -7,9 +7,11 @@ measures; a change that adds one should say why."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from commentsvc.extensions import db
+from commentsvc.models import Site
+from commentsvc.sites import update_site
 from tests.conftest import post
 
 
@@ -55,3 +57,17 @@ def test_the_first_comment_of_an_article_also_creates_it(client, statements):
     statements.clear()
     assert post(client, article="brand-new").status_code == 201
     assert kinds(statements)[:3] == ["SELECT", "INSERT INTO article", "SELECT"], statements
+
+
+
+def test_a_post_from_a_page_of_the_site_costs_no_more_once_its_origins_are_known(
+        app, client, statements):
+    browser = {"Origin": "https://news.example"}
+    with app.app_context():
+        site = db.session.scalar(select(Site).where(Site.key == "default"))
+        update_site(db.session, site, origins=[browser["Origin"]])
+        db.session.commit()
+    post(client, headers=browser)  # the site's origins are read once, then kept a while
+    statements.clear()
+    assert post(client, headers=browser).status_code == 201
+    assert len(statements) == 5, statements
