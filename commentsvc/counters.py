@@ -63,12 +63,19 @@ def _article_update(approved_delta: int, *, touch: bool) -> Update:
             .values(**values).returning(Article.version))
 
 
+_DELTA = bindparam("delta", type_=Integer)
 _ADD_TO_DESCENDANTS = (
     update(Comment.__table__).where(Comment.id == bindparam("comment_id"))
-    .values(descendant_count=Comment.descendant_count + bindparam("delta", type_=Integer)))
+    .values(descendant_count=Comment.descendant_count + _DELTA))
 _ADD_TO_REPLIES = (
     update(Comment.__table__).where(Comment.id == bindparam("comment_id"))
-    .values(reply_count=Comment.reply_count + bindparam("delta", type_=Integer))
+    .values(reply_count=Comment.reply_count + _DELTA)
+    .returning(Comment.reply_count, Comment.status, Comment.parent_id))
+# A reply to a top-level comment moves both of that comment's counters: one statement.
+_ADD_TO_TOP_LEVEL = (
+    update(Comment.__table__).where(Comment.id == bindparam("comment_id"))
+    .values(descendant_count=Comment.descendant_count + _DELTA,
+            reply_count=Comment.reply_count + _DELTA)
     .returning(Comment.reply_count, Comment.status, Comment.parent_id))
 
 
@@ -77,9 +84,13 @@ def _reply_visibility_changed(connection: Connection, root_id: int | None,
     # A removed comment is shown only while it has visible replies, so a change in its
     # reply count can make it (dis)appear, which in turn changes its own parent's count.
     while parent_id is not None:
-        connection.execute(_ADD_TO_DESCENDANTS, {"comment_id": root_id, "delta": delta})
-        count, status, grandparent_id = connection.execute(
-            _ADD_TO_REPLIES, {"comment_id": parent_id, "delta": delta}).one()
+        moved = {"comment_id": parent_id, "delta": delta}
+        if parent_id == root_id:
+            row = connection.execute(_ADD_TO_TOP_LEVEL, moved).one()
+        else:
+            connection.execute(_ADD_TO_DESCENDANTS, {"comment_id": root_id, "delta": delta})
+            row = connection.execute(_ADD_TO_REPLIES, moved).one()
+        count, status, grandparent_id = row
         parent_flipped = status != APPROVED and count == (1 if delta > 0 else 0)
         if not parent_flipped:
             return

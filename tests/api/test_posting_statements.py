@@ -47,9 +47,18 @@ def test_a_reply_adds_its_parent_counters_and_the_reply_mail_lookup(client, stat
     parent = post(client).json["id"]
     statements.clear()
     assert post(client, parent_id=parent).status_code == 201
+    # A reply to a top-level comment: both of its counters in one statement.
     assert kinds(statements) == ["SELECT", "INSERT INTO comment", "UPDATE article SET",
-                                 "UPDATE comment SET", "UPDATE comment SET", "SELECT",
+                                 "UPDATE comment SET", "SELECT",
                                  "INSERT INTO live_event", "SELECT"], statements
+
+
+def test_a_deeper_reply_moves_its_parent_and_its_top_level_comment(client, statements):
+    top = post(client).json["id"]
+    parent = post(client, parent_id=top).json["id"]
+    statements.clear()
+    assert post(client, parent_id=parent).status_code == 201
+    assert kinds(statements)[3:5] == ["UPDATE comment SET", "UPDATE comment SET"], statements
 
 
 def test_the_first_comment_of_an_article_also_creates_it(client, statements):
