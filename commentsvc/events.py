@@ -95,8 +95,26 @@ def comment_changed(session: Session, comment: Any, change: str,
                                  version))
 
 
+# Facts a writer has read in its transaction that an in-transaction listener would otherwise
+# ask the database again: posting reads them with everything else it checks (one statement).
+SITE_HAS_WEBHOOKS = "site_has_webhooks"  # by article id
+REPLIES_WATCHED = "replies_watched"  # by comment id: someone waits for e-mail of its replies
+_TOLD = "commentsvc_told"
+
+
+def tell(session: Session, fact: str, key: int, value: bool) -> None:
+    """Note `fact` about `key` for the listeners of this transaction (forgotten when it ends)."""
+    session.info.setdefault(_TOLD, {})[fact, key] = value
+
+
+def told(session: Session, fact: str, key: int) -> bool | None:
+    """What the writer told of `fact` about `key` in this transaction; None: ask."""
+    return session.info.get(_TOLD, {}).get((fact, key))
+
+
 @sa_event.listens_for(Session, "after_commit")
 def _announce(session: Session) -> None:
+    session.info.pop(_TOLD, None)
     for event in session.info.pop(_PENDING, []):
         for listener in _listeners:
             try:
@@ -108,3 +126,4 @@ def _announce(session: Session) -> None:
 @sa_event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_TOLD, None)

@@ -23,7 +23,18 @@ from commentsvc.identity import (
     reader_from_jwt,
     token_matches,
 )
-from commentsvc.models import APPROVED, DELETED, PENDING, REJECTED, SPAM, Article, Comment, Site
+from commentsvc.models import (
+    APPROVED,
+    DELETED,
+    PENDING,
+    REJECTED,
+    SPAM,
+    Article,
+    Comment,
+    Site,
+    Webhook,
+)
+from commentsvc.notify.models import ReplyWatch
 from commentsvc.sites import ServiceConfig, SiteSettings
 
 
@@ -89,6 +100,9 @@ def create(session: Session, config: ServiceConfig, reader: Reader, new: NewComm
         raise ThreadClosed("this thread is closed for new comments")
     _fill_in_article(session, article, new)
     parent = _parent_for_reply(known, article.article_id, new.parent_id)
+    events.tell(session, events.SITE_HAS_WEBHOOKS, article.article_id, known.has_webhooks)
+    if parent is not None:
+        events.tell(session, events.REPLIES_WATCHED, parent.id, known.parent_watched)
     name = reader.name or new.author_name or ""
     html = render.to_html(new.body)
     decision = rules.evaluate(rules.Draft(
@@ -274,6 +288,9 @@ _POST_CONTEXT = (
         _Parent.root_id.label("parent_root_id"), _Parent.ancestry.label("parent_ancestry"),
         _Parent.depth.label("parent_depth"), _Parent.status.label("parent_status"),
         _REPEATED.label("repeated"),
+        # For the listeners of the post's event, which would otherwise each ask (events.tell).
+        exists().where(Webhook.site_id == Site.id).label("has_webhooks"),
+        exists().where(ReplyWatch.comment_id == bindparam("parent_id")).label("parent_watched"),
     )
     .select_from(Site)
     .outerjoin(Article, and_(Article.site_id == Site.id, Article.key == bindparam("article")))

@@ -213,7 +213,7 @@ def on_comment_changed(session: Session, event: events.Event) -> None:
         if comment is not None:
             _forget_words(session, comment)
     names = event_names(event)
-    if not names:
+    if not names or events.told(session, events.SITE_HAS_WEBHOOKS, event.article_id) is False:
         return
     hooks = session.connection().execute(_SITE_HOOKS, {"article_id": event.article_id}).all()
     wanted = [(name, hook) for name in names for hook in hooks if name in hook.events]

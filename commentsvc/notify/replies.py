@@ -38,6 +38,8 @@ def on_comment_changed(session: Session, event: events.Event) -> None:
     reply = session.get(Comment, event.comment_id)
     if reply is None or reply.parent_id is None:
         return
+    if events.told(session, events.REPLIES_WATCHED, reply.parent_id) is False:
+        return
     subscription_id = session.connection().execute(
         _WATCHER, {"comment_id": reply.parent_id}).scalar()
     if subscription_id is None:
