@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.engine import make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from commentsvc import webhooks
@@ -29,9 +30,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(_openapi_settings())
     app.config.update(config or {})
     check_settings(app.config)
-    # A server database may restart under us: test each pooled connection before use.
-    server_db = not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": server_db})
+    # A server database may restart under us: check each pooled connection before use.
+    # extensions.py does it for psycopg (3) without pool_pre_ping's round trip.
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    pre_ping = url.get_backend_name() != "sqlite" and url.get_driver_name() != "psycopg"
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": pre_ping})
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = DEV_SECRET_KEY
     # First: the JSON provider, the id converter, and input checks that run before the limiter.

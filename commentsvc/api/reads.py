@@ -1,7 +1,7 @@
 """Where the hottest reads run: one connection per worker thread, kept between requests.
 
 A cached thread page, or counts, is one or two small SELECTs. Around them, a session checks a
-pooled connection out and in again: its transaction, pool_pre_ping's round trip and the reset on
+pooled connection out and in again: its transaction, the liveness check and the reset on
 return cost more than the SELECTs themselves (on PostgreSQL also BEGIN and ROLLBACK, two more
 round trips). So views marked @read_only read through a connection that their worker thread
 keeps, outside any transaction: AUTOCOMMIT on PostgreSQL, and SQLite's driver starts none for a
@@ -37,7 +37,7 @@ def read_only(view: View) -> View:
 def read(query: Callable[[Connection], T]) -> T:
     """`query(connection)`: on the thread's kept connection in a @read_only view, else on the
     request's session. A kept connection may have died with its server since the last request:
-    then the query runs once more on a new one, as pool_pre_ping would have made sure."""
+    then the query runs once more on a new one, as the pool's check would have made sure."""
     view = current_app.view_functions.get(request.endpoint or "")
     if not getattr(view, READ_ONLY, False):
         return query(db.session.connection())
