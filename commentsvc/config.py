@@ -237,7 +237,8 @@ SETTINGS: tuple[Setting, ...] = (
             whole(KIB, 16 * MIB), f"larger request bodies get 413; {KIB}-{16 * MIB} bytes"),
     Setting("COMMENTSVC_PAGE_CACHE_ENTRIES", "COMMENTSVC_PAGE_CACHE_ENTRIES", "1024",
             whole(0, 1_000_000), "encoded thread pages each process keeps in memory (keyed by "
-            "the thread's version; 0-1000000, `0` turns the cache off)"),
+            "the thread's version; 0-1000000, `0` turns the cache off), and as many kept answers "
+            "to counts and thread pages (`0` turns them off too)"),
     Setting("COMMENTSVC_COUNTS_CACHE_SECONDS", "COMMENTSVC_COUNTS_CACHE_SECONDS", "1",
             whole(0, 60), "seconds each process may answer the same counts without asking the "
             "database again; a comment changed through that process clears them at once, other "

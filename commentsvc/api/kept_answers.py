@@ -16,7 +16,9 @@ it again to the next identical request, with its own request id, log line and me
 
 Only successful answers are kept. Requests that could be answered differently go to Flask
 every time: other methods and paths, conditional requests (Flask answers the 304), and every
-request while rate limits are on, since a kept answer would not count against them.
+request while rate limits are on, since a kept answer would not count against them. It keeps
+as many answers as the page cache keeps pages (COMMENTSVC_PAGE_CACHE_ENTRIES; 0 turns both
+off) and stands aside when COMMENTSVC_COUNTS_CACHE_SECONDS is 0.
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ class KeptAnswers:
                                                  now + self.seconds), environ, start_response)
 
     def _may_keep(self, environ: dict) -> bool:
-        if environ.get("REQUEST_METHOD") != "GET" or self.seconds <= 0:
+        if environ.get("REQUEST_METHOD") != "GET" or self.seconds <= 0 or self.max_entries <= 0:
             return False
         if self.app.config["RATELIMIT_ENABLED"]:
             return False

@@ -159,3 +159,23 @@ def test_a_kept_answer_writes_its_own_log_line(make_app, capsys):
 def test_only_a_200_that_varies_on_origin_alone_is_kept(status, vary, kept):
     headers = [("Content-Type", "application/json")] + ([("Vary", vary)] if vary else [])
     assert kept_answers._keepable(status, headers) is kept
+
+
+
+def test_without_a_page_cache_every_thread_page_is_read_again(make_app):
+    app = make_app(COMMENTSVC_PAGE_CACHE_ENTRIES=0)
+    client = app.test_client()
+    post(client)
+    client.get("/api/v1/comments", query_string=THREAD)
+    with statements(app) as seen:
+        assert client.get("/api/v1/comments", query_string=THREAD).status_code == 200
+    assert len(seen) >= 3  # the thread's head, its comments, their replies
+
+
+def test_without_a_counts_cache_every_count_is_read_again(make_app):
+    app = make_app(COMMENTSVC_COUNTS_CACHE_SECONDS=0)
+    client = app.test_client()
+    client.get("/api/v1/counts", query_string=TWENTY)
+    with statements(app) as seen:
+        assert client.get("/api/v1/counts", query_string=TWENTY).status_code == 200
+    assert len(seen) == 1
