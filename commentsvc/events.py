@@ -112,9 +112,14 @@ def told(session: Session, fact: str, key: int) -> bool | None:
     return session.info.get(_TOLD, {}).get((fact, key))
 
 
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_told(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the outermost: committed, rolled back or closed
+        session.info.pop(_TOLD, None)
+
+
 @sa_event.listens_for(Session, "after_commit")
 def _announce(session: Session) -> None:
-    session.info.pop(_TOLD, None)
     for event in session.info.pop(_PENDING, []):
         for listener in _listeners:
             try:
@@ -126,4 +131,3 @@ def _announce(session: Session) -> None:
 @sa_event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(_PENDING, None)
-    session.info.pop(_TOLD, None)
