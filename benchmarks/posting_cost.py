@@ -6,10 +6,10 @@ posts sent to Isso 0.14 in its own process, for the ratio without HTTP and load 
 
 Both services get the body of `benchmarks/lua/post.lua` (Markdown, a link, a `<script>` and a
 `javascript:` link), made unique per post, every other one a reply, through a WSGI test client
-in one process; CPU is the thread's CPU time (the database server's, for PostgreSQL, is not in
-it). Isso runs from `benchmarks/.isso-venv` (made by `make bench-peers`) when it is there.
-Medians of rounds of 100 posts; the first and last rounds show whether a post gets dearer as
-the thread and the poster's history grow.
+in one process; CPU is the thread's CPU time, and for PostgreSQL also, apart, the CPU time of
+the server's processes when they run on this machine. Isso runs from `benchmarks/.isso-venv`
+(made by `make bench-peers`) when it is there. Medians of rounds of 100 posts; the first and
+last rounds show whether a post gets dearer as the thread and the poster's history grow.
 """
 
 from __future__ import annotations
@@ -112,16 +112,33 @@ def statements_of_a_post(app: object, post: Callable[[int], None]) -> list[str]:
     return seen
 
 
-def cpu_rounds(post: Callable[[int], None], rounds: int) -> list[float]:
+def postgres_cpu_seconds() -> float:
+    """CPU time used so far by this machine's PostgreSQL processes (0 when none can be read):
+    the database server's share of a post, which runs on the same cores as the service."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        if stat[stat.index("(") + 1:stat.rindex(")")].startswith("postgres"):
+            fields = stat[stat.rindex(")") + 2:].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def cpu_rounds(post: Callable[[int], None], rounds: int) -> tuple[list[float], float]:
+    """CPU ms per post of each round, and the PostgreSQL server's CPU ms per post overall."""
     for number in range(20):  # warm-up: imports, caches, prepared statements
         post(number)
     cpu = []
+    server_before = postgres_cpu_seconds()
     for first in range(0, rounds * ROUND, ROUND):
         start = time.thread_time()
         for number in range(first, first + ROUND):
             post(number)
         cpu.append(1000 * (time.thread_time() - start) / ROUND)
-    return cpu
+    return cpu, 1000 * (postgres_cpu_seconds() - server_before) / (rounds * ROUND)
 
 
 def isso_rounds(rounds: int, tmp: Path) -> list[float] | None:
@@ -146,7 +163,7 @@ def main(argv: list[str]) -> int:
     try:
         post, app = commentsvc_poster(url)
         server = seed.server_version(url) if args.database_url else "SQLite"
-        ours = cpu_rounds(post, args.rounds)
+        ours, server_cpu = cpu_rounds(post, args.rounds)
         statements = statements_of_a_post(app, post)
         theirs = isso_rounds(args.rounds, tmp)
     finally:
@@ -161,6 +178,9 @@ def main(argv: list[str]) -> int:
     median = statistics.median(ours)
     print(f"commentsvc: {median:.2f} ms CPU per post (median; first round {ours[0]:.2f}, "
           f"last {ours[-1]:.2f})")
+    if args.database_url:
+        print(f"PostgreSQL server processes on this machine: {server_cpu:.2f} ms CPU per post "
+              f"(0 when the server runs elsewhere)")
     if theirs:
         print(f"Isso 0.14:  {statistics.median(theirs):.2f} ms CPU per post (median; first "
               f"round {theirs[0]:.2f}, last {theirs[-1]:.2f})")
