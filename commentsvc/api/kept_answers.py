@@ -23,9 +23,7 @@ off) and stands aside when COMMENTSVC_COUNTS_CACHE_SECONDS is 0.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +34,7 @@ from werkzeug.datastructures import MultiDict
 
 from commentsvc import metrics, threads
 from commentsvc.api import counts_cache, observability, quick_query, reads
+from commentsvc.api.page_cache import PageCache
 
 # The headers of a request that would change the answer or its status for the same query.
 CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
@@ -52,13 +51,20 @@ class KeptRoute:
 
 
 @dataclass(frozen=True)
+class Stamp:
+    """What a kept answer was made under: checked before it is given again."""
+
+    validator: Hashable
+    generation: int  # counts_cache.generation() before Flask answered
+    expires: float
+
+
+@dataclass(frozen=True)
 class Answer:
     status: str
     headers: list[tuple[str, str]]
     body: bytes  # the page cache's own bytes for a thread page: kept once in memory
-    validator: Hashable
-    generation: int
-    expires: float
+    stamp: Stamp
 
 
 def thread_validator(app: Flask, args: MultiDict) -> Hashable:
@@ -84,11 +90,10 @@ class KeptAnswers:
     """WSGI middleware around the Flask app (inside ProxyFix: the key uses the real host)."""
 
     def __init__(self, app: Flask, wsgi_app: Any, max_entries: int) -> None:
-        self.app, self.wsgi_app, self.max_entries = app, wsgi_app, max_entries
+        self.app, self.wsgi_app = app, wsgi_app
         self.seconds = counts_cache.lifetime(app.config)
         self.clock = counts_cache.seconds_clock(app)
-        self._answers: OrderedDict[Hashable, Answer] = OrderedDict()
-        self._lock = threading.Lock()
+        self.answers: PageCache[Answer] = PageCache(max_entries)
 
     def __call__(self, environ: dict, start_response: Any) -> Iterable[bytes]:
         route = ROUTES.get(environ.get("PATH_INFO", ""))
@@ -100,16 +105,17 @@ class KeptAnswers:
         validator = self._validator(route, environ)
         if validator is UNREADABLE:
             return self.wsgi_app(environ, start_response)
-        with self._lock:
-            kept = self._answers.get(key)
-        if kept is not None and self._fresh(kept, validator, now):
+        kept = self.answers.get(key)
+        if kept is not None and self._fresh(kept.stamp, validator, now):
             return self._replay(kept, route, environ, start_response)
         environ[counts_cache.KEEPING] = True
-        return self._answer_and_keep(key, Answer("", [], b"", validator, generation,
-                                                 now + self.seconds), environ, start_response)
+        return self._answer_and_keep(key, Stamp(validator, generation, now + self.seconds),
+                                     environ, start_response)
 
     def _may_keep(self, environ: dict) -> bool:
-        if environ.get("REQUEST_METHOD") != "GET" or self.seconds <= 0 or self.max_entries <= 0:
+        if environ.get("REQUEST_METHOD") != "GET" or self.seconds <= 0:
+            return False
+        if self.answers.max_entries <= 0:
             return False
         if self.app.config["RATELIMIT_ENABLED"]:
             return False
@@ -132,11 +138,11 @@ class KeptAnswers:
                 reads.end_kept_read()
 
     @staticmethod
-    def _fresh(kept: Answer, validator: Hashable, now: float) -> bool:
+    def _fresh(stamp: Stamp, validator: Hashable, now: float) -> bool:
         # A validated answer needs no generation: its validator moves with every change.
-        if now >= kept.expires or kept.validator != validator:
+        if now >= stamp.expires or stamp.validator != validator:
             return False
-        return validator is not None or kept.generation == counts_cache.generation()
+        return validator is not None or stamp.generation == counts_cache.generation()
 
     def _replay(self, kept: Answer, route: KeptRoute, environ: dict,
                 start_response: Any) -> list[bytes]:
@@ -152,7 +158,7 @@ class KeptAnswers:
                                    request_id, with_metrics=with_metrics)
         return [kept.body]
 
-    def _answer_and_keep(self, key: Hashable, pending: Answer, environ: dict,
+    def _answer_and_keep(self, key: Hashable, stamp: Stamp, environ: dict,
                          start_response: Any) -> Iterable[bytes]:
         started: list[Any] = []
 
@@ -170,16 +176,8 @@ class KeptAnswers:
             if close is not None:
                 close()
         status, headers = started[0]
-        self._keep(key, Answer(status, _shareable(headers), body, pending.validator,
-                               pending.generation, pending.expires))
+        self.answers.put(key, Answer(status, _shareable(headers), body, stamp))
         return [body]
-
-    def _keep(self, key: Hashable, answer: Answer) -> None:
-        with self._lock:
-            self._answers[key] = answer
-            self._answers.move_to_end(key)
-            while len(self._answers) > self.max_entries:
-                self._answers.popitem(last=False)
 
 
 def _keepable(status: str, headers: list[tuple[str, str]]) -> bool:

@@ -10,31 +10,36 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
 
 from flask import Response, current_app, request
 
 from commentsvc import metrics
 from commentsvc.api.observability import metrics_on
 
+Kept = TypeVar("Kept")
 
-class PageCache:
+
+class PageCache(Generic[Kept]):
+    """A small thread-safe LRU: encoded pages here, whole answers in kept_answers.py."""
+
     def __init__(self, max_entries: int = 1024) -> None:
-        self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._entries: OrderedDict[Hashable, Kept] = OrderedDict()
         self._lock = threading.Lock()
         self.max_entries = max_entries
 
-    def get(self, key: Hashable) -> bytes | None:
+    def get(self, key: Hashable) -> Kept | None:
         with self._lock:
-            body = self._entries.get(key)
-            if body is not None:
+            value = self._entries.get(key)
+            if value is not None:
                 self._entries.move_to_end(key)
-            return body
+            return value
 
-    def put(self, key: Hashable, body: bytes) -> None:
+    def put(self, key: Hashable, value: Kept) -> None:
         if self.max_entries <= 0:
             return
         with self._lock:
-            self._entries[key] = body
+            self._entries[key] = value
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
@@ -72,7 +77,7 @@ def not_modified(etag: str) -> Response | None:
     return response
 
 
-def serve(cache: PageCache, key: Hashable, build: Callable[[], bytes],
+def serve(cache: PageCache[bytes], key: Hashable, build: Callable[[], bytes],
           respond: Callable[[bytes], Response] = json_response) -> Response:
     """The page for `key`: 304 to a matching If-None-Match, else from the cache or built."""
     etag = etag_of(key)
