@@ -96,6 +96,7 @@ class KeptAnswers:
         self.answers: PageCache[Answer] = PageCache(max_entries)
 
     def __call__(self, environ: dict, start_response: Any) -> Iterable[bytes]:
+        observability.note_arrival(environ)
         route = ROUTES.get(environ.get("PATH_INFO", ""))
         if route is None or not self._may_keep(environ):
             return self.wsgi_app(environ, start_response)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from sqlalchemy import select, text
@@ -150,6 +151,19 @@ def test_a_kept_answer_writes_its_own_log_line(make_app, capsys):
     logged = [line for line in lines if line["logger"] == "commentsvc.request"]
     assert [(line["route"], line["status"], line["request_id"]) for line in logged] == [
         ("/api/v1/counts", 200, ids[0]), ("/api/v1/counts", 200, ids[1])]
+
+
+def test_a_kept_answer_is_timed_from_its_arrival(make_app, capsys, monkeypatch):
+    app = make_app(COMMENTSVC_LOG_FORMAT="json")
+    client = app.test_client()
+    client.get("/api/v1/counts", query_string=TWENTY)
+    capsys.readouterr()
+    ticks = iter(range(1, 1000))  # a clock that moves one second each time it is read
+    monkeypatch.setattr(time, "perf_counter", lambda: float(next(ticks)))
+    client.get("/api/v1/counts", query_string=TWENTY)
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    [logged] = [line for line in lines if line["logger"] == "commentsvc.request"]
+    assert logged["duration_ms"] >= 1000
 
 
 @pytest.mark.parametrize("status, vary, kept", [
