@@ -7,9 +7,9 @@ lookup (see BENCHMARKS.md). So this WSGI layer keeps the whole answer Flask gave
 everything the answer can depend on (path, query string, `Origin`, host and scheme), and gives
 it again to the next identical request, with its own request id, log line and metrics:
 
-- a thread page while its *validator* (the article's version and the site's display depth,
-  read in one small query, the same one the view starts with) is unchanged, so a page is never
-  staler than the database; and for at most COMMENTSVC_COUNTS_CACHE_SECONDS, so that a site
+- a thread page while its *validator* (the article's version and the site's settings
+  version, read in one small query handed straight to the driver) is unchanged, so a page is
+  never staler than the database; and for at most COMMENTSVC_COUNTS_CACHE_SECONDS, so that a site
   that stops allowing an origin is obeyed within that time;
 - counts for at most COMMENTSVC_COUNTS_CACHE_SECONDS, and never after a comment change made
   through this process (the counts cache's rule, see counts_cache.py).
@@ -39,6 +39,7 @@ from commentsvc.api.page_cache import PageCache
 # The headers of a request that would change the answer or its status for the same query.
 CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 UNREADABLE = object()  # the validator could not be read: let Flask answer
+THREAD_VERSION = reads.DriverQuery(threads.THREAD_VERSION)
 
 Validator = Callable[[Flask, MultiDict], Hashable]
 
@@ -68,16 +69,14 @@ class Answer:
 
 
 def thread_validator(app: Flask, args: MultiDict) -> Hashable:
-    """What a thread page depends on besides its query: the article's version and the site's
-    display depth (the page cache's key). Odd queries (and unknown sites, whose lookup raises)
-    are Flask's to answer."""
+    """What a thread page depends on besides its query (threads.THREAD_VERSION). Odd queries
+    and unknown sites are Flask's to answer."""
     parsed = quick_query.thread_query(args)
     if parsed is None:
         return UNREADABLE
-    config = app.extensions["commentsvc"]
-    head = reads.read_kept(
-        lambda c: threads.thread_head(c, config, parsed["site"], parsed["article"]))
-    return (head.version, head.display_depth)
+    rows = THREAD_VERSION.rows(app, {"site_key": parsed["site"],
+                                     "article_key": parsed["article"]})
+    return tuple(rows[0]) if rows else UNREADABLE
 
 
 ROUTES = {
@@ -130,13 +129,10 @@ class KeptAnswers:
                                        keep_blank_values=True, errors="werkzeug.url_quote"))
         except UnicodeError:
             return UNREADABLE
-        with self.app.app_context():
-            try:
-                return route.validator(self.app, args)
-            except Exception:  # e.g. the database is gone: Flask answers it, as a JSON error
-                return UNREADABLE
-            finally:
-                reads.end_kept_read()
+        try:
+            return route.validator(self.app, args)
+        except Exception:  # e.g. the database is gone: Flask answers it, as a JSON error
+            return UNREADABLE
 
     @staticmethod
     def _fresh(stamp: Stamp, validator: Hashable, now: float) -> bool:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, request
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Dialect, Engine, Select, event
 from sqlalchemy.exc import DBAPIError
 
 from commentsvc.extensions import db
@@ -54,6 +54,48 @@ def read_kept(query: Callable[[Connection], T]) -> T:
             raise
         kept.discard()
         return query(kept.connection())
+
+
+class DriverQuery:
+    """A small SELECT handed straight to the database driver on the thread's kept connection.
+
+    A kept answer checks its thread's version on every request (api/kept_answers.py), and
+    SQLAlchemy's execution around that one-row SELECT (its context, the transaction it begins
+    and the rollback that ends it) costs several times the query itself. So the statement is
+    compiled once per dialect and sent as the driver's own SQL, its cursor closed at once so
+    that SQLite keeps no read lock. Its bound values must be plain strings and numbers: no
+    SQLAlchemy type processes them on the way."""
+
+    def __init__(self, statement: Select) -> None:
+        self.statement = statement
+        self.compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+
+    def rows(self, app: Flask, params: dict[str, Any]) -> list[tuple]:
+        """The rows, read on a kept connection; one that fails is dropped, and the error
+        raised (the caller lets SQLAlchemy's path answer, which retries on a new one)."""
+        kept = kept_for(app)
+        connection = kept.connection()
+        sql, order = self._sql(connection.dialect)
+        values = tuple(params[name] for name in order) if order is not None else params
+        try:
+            cursor = connection.connection.dbapi_connection.cursor()
+            try:
+                cursor.execute(sql, values)
+                return cursor.fetchall()
+            finally:
+                cursor.close()
+        except connection.dialect.loaded_dbapi.Error:
+            connection.invalidate()
+            kept.discard()
+            raise
+
+    def _sql(self, dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
+        known = self.compiled.get(dialect.name)
+        if known is None:
+            compiled = self.statement.compile(dialect=dialect)
+            order = tuple(compiled.positiontup or ()) if compiled.positional else None
+            known = self.compiled[dialect.name] = (str(compiled), order)
+        return known
 
 
 class KeptConnections:
@@ -114,6 +156,15 @@ class KeptConnections:
         for connection in opened:
             connection.invalidate()
             connection.close()
+
+
+def kept_for(app: Flask) -> KeptConnections:
+    """The app's kept connections, whether or not its context is pushed."""
+    kept = app.extensions.get(KEPT)
+    if kept is None:
+        with app.app_context():
+            kept = _kept()
+    return kept
 
 
 def _kept() -> KeptConnections:
