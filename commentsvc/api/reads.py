@@ -71,22 +71,26 @@ class DriverQuery:
         self.compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
 
     def rows(self, app: Flask, params: dict[str, Any]) -> list[tuple]:
-        """The rows, read on a kept connection; one that fails is dropped, and the error
-        raised (the caller lets SQLAlchemy's path answer, which retries on a new one)."""
+        """The rows, read on a kept connection. Errors are raised (the caller lets
+        SQLAlchemy's path answer, which retries on a new connection); a connection that
+        died is dropped first, so the next read opens a new one."""
         kept = kept_for(app)
         connection = kept.connection()
-        sql, order = self._sql(connection.dialect)
+        dialect = connection.dialect
+        sql, order = self._sql(dialect)
         values = tuple(params[name] for name in order) if order is not None else params
+        driver = connection.connection.dbapi_connection
         try:
-            cursor = connection.connection.dbapi_connection.cursor()
+            cursor = driver.cursor()
             try:
                 cursor.execute(sql, values)
                 return cursor.fetchall()
             finally:
                 cursor.close()
-        except connection.dialect.loaded_dbapi.Error:
-            connection.invalidate()
-            kept.discard()
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, driver, None):
+                connection.invalidate()
+                kept.discard()
             raise
 
     def _sql(self, dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:

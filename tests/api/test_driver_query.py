@@ -4,6 +4,7 @@ nothing open afterwards, and gets past a connection that died."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import column, select, table
 
 from commentsvc import threads
 from commentsvc.api import reads
@@ -44,3 +45,13 @@ def test_a_connection_that_died_is_dropped_and_the_next_read_gets_a_new_one(app,
         VERSION.rows(app, params)
     assert "closed" in str(failed.value).lower()
     assert VERSION.rows(app, params) == first
+
+
+def test_a_query_that_fails_keeps_its_connection(app, client):
+    post(client)
+    VERSION.rows(app, {"site_key": "default", "article_key": "news-42"})
+    kept = app.extensions[reads.KEPT].local.connection
+    with pytest.raises(Exception, match="no_such_table"):
+        reads.DriverQuery(select(column("id")).select_from(table("no_such_table"))).rows(app, {})
+    assert app.extensions[reads.KEPT].local.connection is kept
+    assert VERSION.rows(app, {"site_key": "default", "article_key": "news-42"})
