@@ -8,7 +8,8 @@ bare Flask request and a plain-function serialiser that gives the same JSON; (2)
 a thread page with its time and SQLite plan, for 100 and 10,000 comments, and the replies
 query rewritten as one LIMITed index range per top-level comment; (3) posting's repeated-text
 check at 20,000 and 100,000 comments; (4) what a small write transaction costs on SQLite in each
-journal mode. Timings are medians of interleaved rounds.
+journal mode; (5) a kept thread page's version check through SQLAlchemy and straight to the
+driver. Timings are medians of interleaved rounds.
 """
 
 from __future__ import annotations
@@ -232,6 +233,35 @@ def commit_cost(tmp: Path) -> None:
         con.close()
 
 
+def version_check(app: Any, article: str) -> None:
+    """What a kept thread page pays on every replay: its version, read through SQLAlchemy on
+    the kept connection (the thread's head, as the check did before) or straight to the driver
+    (reads.DriverQuery, as it does now)."""
+    from werkzeug.datastructures import MultiDict
+
+    from commentsvc import threads
+    from commentsvc.api import kept_answers, reads
+
+    config = app.extensions["commentsvc"]
+    query = MultiDict({"site": "default", "article": article})
+
+    def through_sqlalchemy() -> None:
+        with app.app_context():
+            try:
+                reads.read_kept(lambda c: threads.thread_head(c, config, "default", article))
+            finally:
+                reads.end_kept_read()
+
+    timings = interleaved({
+        "through SQLAlchemy (thread_head on the kept connection)": through_sqlalchemy,
+        "straight to the driver (kept_answers.thread_validator)":
+            lambda: kept_answers.thread_validator(app, query),
+    }, inner=200)
+    print(f"\n(5) {article}: a kept thread page's version check (in-process, median µs)")
+    for name, ms in timings.items():
+        print(f"    {name:<56} {ms * 1000:7.1f} µs")
+
+
 def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="commentsvc-diagnose-"))
     try:
@@ -252,6 +282,7 @@ def main() -> int:
         replies_rewrite(main_db, "thread-10k-deep")
         repeated_text_check({"bench main database": main_db, "100,000-comment database": big_db})
         commit_cost(tmp)
+        version_check(app, "thread-200")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
