@@ -12,6 +12,7 @@ from commentsvc.models import AuditEntry, Comment
 
 RULES_ACTOR = "rules"
 CLI_ACTOR = "cli"  # commands run on the server: whoever may run them
+WEBHOOKS_ACTOR = "webhooks"  # the delivery worker, acting on what a receiver answered
 
 
 def record(session: Session, *, site_id: int | None, actor: str, action: str, now: datetime,

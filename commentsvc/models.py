@@ -304,6 +304,14 @@ class Webhook(db.Model):
     secret_encrypted: Mapped[str] = mapped_column(String(255))
     created_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the receiver answered 410 Gone, or an admin turned it off: nothing is sent
+    # until an admin turns it on again.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    disabled_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+
+    @property
+    def enabled(self) -> bool:
+        return self.disabled_at is None
 
 
 class WebhookDelivery(db.Model):

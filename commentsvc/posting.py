@@ -289,7 +289,8 @@ _POST_CONTEXT = (
         _Parent.depth.label("parent_depth"), _Parent.status.label("parent_status"),
         _REPEATED.label("repeated"),
         # For the listeners of the post's event, which would otherwise each ask (events.tell).
-        exists().where(Webhook.site_id == Site.id).label("has_webhooks"),
+        exists().where(Webhook.site_id == Site.id, Webhook.disabled_at.is_(None))
+        .label("has_webhooks"),
         exists().where(ReplyWatch.comment_id == bindparam("parent_id")).label("parent_watched"),
     )
     .select_from(Site)

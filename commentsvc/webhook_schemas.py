@@ -23,6 +23,17 @@ class WebhookOut(Schema):
     created_by = fields.String(metadata={"description": "the key that made it, as the audit "
                                                         "log names it"})
     created_at = UTCTime()
+    enabled = fields.Boolean(metadata={
+        "description": "false once the receiver answered 410 Gone or an admin turned it off: "
+                       "nothing is sent until it is turned on again"})
+    disabled_at = UTCTime(allow_none=True)
+    disabled_reason = fields.String(allow_none=True, metadata={
+        "description": "why it was turned off, e.g. \"the receiver answered 410 Gone\""})
+
+
+class WebhookPatch(Schema):
+    enabled = fields.Boolean(required=True, metadata={
+        "description": "true turns the webhook on again, false turns it off"})
 
 
 class NewWebhookOut(WebhookOut):

@@ -103,6 +103,27 @@ def remove(session: Session, moderator: Moderator, hook: Webhook, now: datetime)
     session.delete(hook)
 
 
+def set_enabled(session: Session, moderator: Moderator, hook: Webhook, enabled: bool,
+                now: datetime) -> Webhook:
+    """Turn a webhook on again (after a 410 Gone, say) or off; a no-op if it already is.
+
+    Deliveries that were not sent while it was off stay failed: retry them one by one."""
+    if enabled == hook.enabled:
+        return hook
+    if enabled:
+        hook.disabled_at = hook.disabled_reason = None
+    else:
+        _disable(hook, f"turned off by {moderator.actor}", now)
+    audit.record(session, site_id=hook.site_id, actor=moderator.actor,
+                 action="webhook_enabled" if enabled else "webhook_disabled", now=now,
+                 details={"webhook_id": hook.id})
+    return hook
+
+
+def _disable(hook: Webhook, reason: str, now: datetime) -> None:
+    hook.disabled_at, hook.disabled_reason = now, reason[:300]
+
+
 def recent_deliveries(session: Session, hook: Webhook,
                       limit: int = RECENT_DELIVERIES) -> list[WebhookDelivery]:
     return list(session.scalars(select(WebhookDelivery)
@@ -116,6 +137,9 @@ def retry(session: Session, hook: Webhook, delivery_id: int, now: datetime) -> W
     if delivery is None or delivery.webhook_id != hook.id:
         raise NotFound(f"webhook {hook.id} has no delivery {delivery_id}",
                        code="delivery_not_found")
+    if not hook.enabled:
+        raise Conflict("this webhook is turned off: turn it on before retrying its deliveries",
+                       code="webhook_disabled")
     message = session.get(OutboxMessage, delivery.outbox_id) if delivery.outbox_id else None
     if message is not None and message.claimed_until is not None and message.claimed_until > now:
         raise Conflict("this delivery is being sent right now", code="delivery_in_progress")
@@ -201,7 +225,7 @@ def _forget_words(session: Session, comment: Comment) -> None:
 # Built once: every change to every comment asks it, and most sites have no webhooks.
 _SITE_HOOKS = (select(Webhook.id, Webhook.events)
                .join(Article, Article.site_id == Webhook.site_id)
-               .where(Article.id == bindparam("article_id")))
+               .where(Article.id == bindparam("article_id"), Webhook.disabled_at.is_(None)))
 
 
 def on_comment_changed(session: Session, event: events.Event) -> None:
@@ -257,6 +281,10 @@ def send(session: Session, message: OutboxMessage) -> None:
     hook = session.get(Webhook, delivery.webhook_id) if delivery else None
     if delivery is None or hook is None:
         return  # the webhook was deleted after the event: nothing left to deliver
+    if not hook.enabled:  # queued before it was turned off: not sent
+        delivery.status = DELIVERY_FAILED
+        delivery.last_error = f"not sent: the webhook is turned off ({hook.disabled_reason})"[:300]
+        raise outbox.SendFailed(delivery.last_error, permanent=True)
     config = current_app.extensions["commentsvc"]
     delivery.attempts += 1
     delivery.last_attempt_at = config.now()
@@ -289,12 +317,23 @@ def send(session: Session, message: OutboxMessage) -> None:
         raise failed(f"no answer: {type(exc).__name__}: {exc}") from None
     delivery.last_status_code = answer.status
     delivery.response_excerpt = answer.excerpt
+    if answer.status == 410:
+        # Standard Webhooks: 410 Gone means the endpoint will never take deliveries again.
+        _gone(session, hook, config.now())
+        raise failed("HTTP 410: the receiver is gone; the webhook is turned off", permanent=True)
     if not 200 <= answer.status < 300:
         note = " (redirects are not followed)" if 300 <= answer.status < 400 else ""
         raise failed(f"HTTP {answer.status}{note}")
     delivery.status = DELIVERY_DELIVERED
     delivery.delivered_at = config.now()
     delivery.last_error = None
+
+
+def _gone(session: Session, hook: Webhook, now: datetime) -> None:
+    _disable(hook, "the receiver answered 410 Gone", now)
+    audit.record(session, site_id=hook.site_id, actor=audit.WEBHOOKS_ACTOR,
+                 action="webhook_disabled", now=now,
+                 details={"webhook_id": hook.id, "reason": hook.disabled_reason})
 
 
 def init() -> None:

@@ -1,4 +1,5 @@
-"""Admin routes for a site's webhooks (admin role): add, list, delete, deliveries, retry.
+"""Admin routes for a site's webhooks (admin role): add, list, turn on or off, delete,
+deliveries, retry.
 
 They live on the admin blueprint, so its key check and rate limit apply.
 """
@@ -17,6 +18,8 @@ from commentsvc.webhook_schemas import (
     DeliveryOut,
     NewWebhookOut,
     WebhookIn,
+    WebhookOut,
+    WebhookPatch,
     WebhooksOut,
 )
 
@@ -51,6 +54,19 @@ def list_webhooks(site_key: str) -> dict:
     return {"webhooks": webhooks.listed(db.session, _administered_site(site_key))}
 
 
+@blp.route(HOOK, methods=["PATCH"])
+@blp.arguments(WebhookPatch)
+@blp.response(200, WebhookOut)
+@admin_only
+def change_webhook(data: dict, site_key: str, webhook_id: int) -> Webhook:
+    """Turn a webhook on again (after its receiver answered 410 Gone) or off. Deliveries not
+    sent while it was off stay failed: retry them one by one."""
+    hook = webhooks.get(db.session, moderator(), _administered_site(site_key), webhook_id)
+    webhooks.set_enabled(db.session, moderator(), hook, data["enabled"], service_config().now())
+    db.session.commit()
+    return hook
+
+
 @blp.route(HOOK, methods=["DELETE"])
 @blp.response(204)
 @admin_only
@@ -75,7 +91,8 @@ def list_deliveries(site_key: str, webhook_id: int) -> dict:
 @admin_only
 def retry_delivery(site_key: str, webhook_id: int, delivery_id: int) -> WebhookDelivery:
     """Send a delivery again at the worker's next look, same `webhook-id`, attempts anew
-    (409 delivery_in_progress while a worker is sending it)."""
+    (409 delivery_in_progress while a worker is sending it, 409 webhook_disabled while the
+    webhook is turned off)."""
     hook = webhooks.get(db.session, moderator(), _administered_site(site_key), webhook_id)
     delivery = webhooks.retry(db.session, hook, delivery_id, service_config().now())
     db.session.commit()

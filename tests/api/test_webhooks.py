@@ -11,7 +11,7 @@ from standardwebhooks.webhooks import Webhook as Verifier
 
 from commentsvc import secretbox, webhooks, worker
 from commentsvc.extensions import db
-from commentsvc.models import Webhook
+from commentsvc.models import AuditEntry, Webhook
 from tests.api.admin_support import bearer, keys  # noqa: F401 (fixture)
 from tests.conftest import post
 from tests.webhook_support import no_dns, run_receiver
@@ -356,3 +356,106 @@ def test_finished_deliveries_are_forgotten_after_30_days(app, client, keys, rece
     worker.prune(app)
     assert client.get(f"{HOOKS}/{hook['id']}/deliveries",
                       headers=bearer(keys.admin)).json["deliveries"] == []
+
+
+def _deliveries(client, key, hook_id):
+    return client.get(f"{HOOKS}/{hook_id}/deliveries", headers=bearer(key)).json["deliveries"]
+
+
+def _listed(client, key):
+    return client.get(HOOKS, headers=bearer(key)).json["webhooks"]
+
+
+def test_a_receiver_that_answers_410_gone_turns_its_webhook_off(app, client, keys,  # noqa: F811
+                                                               receiver, clock):
+    hook = add_hook(client, keys.admin, receiver.url, ["comment.created"]).json
+    assert _listed(client, keys.admin)[0]["enabled"] is True
+    receiver.answers = [(410, "gone", {})]
+    post(client, "The first comment")
+    worker.run_once(app)
+    [delivery] = _deliveries(client, keys.admin, hook["id"])
+    assert (delivery["status"], delivery["attempts"], delivery["last_status_code"]) == (
+        "failed", 1, 410)
+    assert "turned off" in delivery["last_error"]
+    [listed] = _listed(client, keys.admin)
+    assert listed["enabled"] is False
+    assert listed["disabled_reason"] == "the receiver answered 410 Gone"
+    assert listed["disabled_at"]
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry)
+                                   .where(AuditEntry.action == "webhook_disabled")).one()
+    assert entry.actor == "webhooks" and entry.details["webhook_id"] == hook["id"]
+    # Nothing is retried, and new comments make no deliveries for it.
+    post(client, "A second comment")
+    clock.advance(hours=2)
+    worker.run_once(app)
+    assert len(receiver.requests) == 1
+    assert len(_deliveries(client, keys.admin, hook["id"])) == 1
+
+
+def test_a_webhook_turned_on_again_hears_new_comments(app, client, keys,  # noqa: F811
+                                                      receiver):
+    hook = add_hook(client, keys.admin, receiver.url, ["comment.created"]).json
+    receiver.answers = [(410, "gone", {})]
+    post(client, "The first comment")
+    worker.run_once(app)
+    [failed] = _deliveries(client, keys.admin, hook["id"])
+    retry = f"{HOOKS}/{hook['id']}/deliveries/{failed['id']}/retry"
+    refused = client.post(retry, headers=bearer(keys.admin))
+    assert (refused.status_code, refused.json["error"]["code"]) == (409, "webhook_disabled")
+    on = client.patch(f"{HOOKS}/{hook['id']}", json={"enabled": True},
+                      headers=bearer(keys.admin))
+    assert on.status_code == 200, on.json
+    assert (on.json["enabled"], on.json["disabled_at"], on.json["disabled_reason"]) == (
+        True, None, None)
+    post(client, "A second comment")
+    assert client.post(retry, headers=bearer(keys.admin)).status_code == 200
+    worker.run_once(app)
+    assert [d["status"] for d in _deliveries(client, keys.admin, hook["id"])] == [
+        "delivered", "delivered"]
+    assert len(receiver.requests) == 3
+
+
+def test_deliveries_queued_before_a_webhook_was_turned_off_are_not_sent(
+        app, client, keys, receiver):  # noqa: F811
+    hook = add_hook(client, keys.admin, receiver.url, ["comment.created"]).json
+    post(client, "The first comment")
+    post(client, "A second comment")
+    off = client.patch(f"{HOOKS}/{hook['id']}", json={"enabled": False},
+                       headers=bearer(keys.admin))
+    assert (off.status_code, off.json["enabled"]) == (200, False)
+    assert off.json["disabled_reason"].startswith("turned off by ")
+    worker.run_once(app)
+    assert receiver.requests == []
+    deliveries = _deliveries(client, keys.admin, hook["id"])
+    assert [(d["status"], d["attempts"]) for d in deliveries] == [("failed", 0)] * 2
+    assert all(d["last_error"].startswith("not sent: the webhook is turned off")
+               for d in deliveries)
+    with app.app_context():
+        actions = db.session.scalars(select(AuditEntry.action)
+                                     .where(AuditEntry.action.like("webhook_%"))).all()
+    assert actions == ["webhook_created", "webhook_disabled"]
+    again = client.patch(f"{HOOKS}/{hook['id']}", json={"enabled": False},
+                         headers=bearer(keys.admin))
+    assert again.status_code == 200  # already off: nothing changes, nothing is logged
+
+
+@pytest.mark.parametrize("body", [{}, {"enabled": "maybe"}, {"enabled": 5},
+                                  {"enabled": True, "url": "http://example.test/"}, []])
+def test_bad_webhook_changes_are_refused(client, keys, receiver, body):  # noqa: F811
+    hook = add_hook(client, keys.admin, receiver.url).json
+    answer = client.patch(f"{HOOKS}/{hook['id']}", json=body, headers=bearer(keys.admin))
+    assert answer.status_code == 422, answer.json
+    assert _listed(client, keys.admin)[0]["enabled"] is True
+
+
+def test_only_an_admin_of_the_site_turns_a_webhook_off(client, keys, receiver):  # noqa: F811
+    hook = add_hook(client, keys.admin, receiver.url).json
+    for key, status in ((keys.moderator, 403), (keys.other_admin, 403)):
+        answer = client.patch(f"{HOOKS}/{hook['id']}", json={"enabled": False},
+                              headers=bearer(key))
+        assert answer.status_code == status
+    missing = client.patch(f"{HOOKS}/999999", json={"enabled": False},
+                           headers=bearer(keys.admin))
+    assert (missing.status_code, missing.json["error"]["code"]) == (404, "webhook_not_found")
+    assert _listed(client, keys.admin)[0]["enabled"] is True

@@ -1,4 +1,5 @@
-"""The moderator page's webhooks screen: add one, see its deliveries, retry a failed one."""
+"""The moderator page's webhooks screen: add one, see its deliveries, retry a failed one, turn
+one on again after its receiver answered 410 Gone."""
 
 from __future__ import annotations
 
@@ -58,6 +59,36 @@ def test_an_admin_adds_a_webhook_and_retries_a_failed_delivery(page, server, rec
     expect(deliveries.first).to_contain_text("200")
     last = receiver.requests[-1]
     assert Verifier(signing_secret).verify(last.body, last.headers)["type"].startswith("comment.")
+
+
+def test_an_admin_turns_on_a_webhook_whose_receiver_said_gone(page, server, receiver):
+    sign_in(page, server, make_key(server, "admin"))
+    page.get_by_role("navigation", name="Views").get_by_role("button", name="Webhooks").click()
+    form = page.get_by_role("form", name="Add a webhook")
+    form.get_by_label("URL").fill(receiver.url)
+    form.get_by_role("button", name="Add webhook").click()
+    row = page.locator("#webhooks tr").first
+    state = row.locator("td").nth(4)
+    expect(state).to_have_text("on")
+
+    receiver.answers = [(410, "gone", {})]
+    post_comment(server, "A comment for a receiver that is gone")
+    worker.run_once(server.app)
+    page.get_by_role("button", name="Deliveries of webhook").click()  # reloads the list too
+    page.get_by_role("navigation", name="Views").get_by_role("button", name="Webhooks").click()
+    expect(state).to_contain_text("off since")
+    expect(state).to_contain_text("the receiver answered 410 Gone")
+    page.get_by_role("button", name="Turn webhook").click()
+    expect(status(page)).to_contain_text("is on again")
+    expect(row.get_by_role("button", name="Turn webhook")).to_have_text("Turn off")
+
+    post_comment(server, "A comment heard again")
+    worker.run_once(server.app)
+    # The 410 (the first comment's second event was not sent), then the new comment's two.
+    assert len(receiver.requests) == 3
+    row.get_by_role("button", name="Turn webhook").click()
+    expect(status(page)).to_contain_text("is off")
+    expect(state).to_contain_text("turned off by")
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

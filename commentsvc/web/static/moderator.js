@@ -869,10 +869,14 @@
         cell(tr, hook.url);
         cell(tr, hook.events.join(", "));
         cell(tr, time(hook.created_at));
+        cell(tr, hook.enabled ? "on" : `off since ${time(hook.disabled_at)}: ${hook.disabled_reason}`);
         const actions = document.createElement("div");
         actions.className = "buttons";
         actions.append(
           button("Deliveries", { hook: "deliveries" }, `Deliveries of webhook ${hook.id}`),
+          hook.enabled
+            ? button("Turn off", { hook: "off" }, `Turn webhook ${hook.id} off`)
+            : button("Turn on", { hook: "on" }, `Turn webhook ${hook.id} on`),
           button("Delete", { hook: "delete" }, `Delete webhook ${hook.id}`, "danger"));
         cell(tr, actions);
         return tr;
@@ -945,6 +949,17 @@
       await api("DELETE", `${hooksPath()}/${id}`);
       await loadWebhooks();
       say(`Webhook ${id} deleted.`);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  async function switchWebhook(id, enabled) {
+    try {
+      await api("PATCH", `${hooksPath()}/${id}`, { body: { enabled } });
+      await loadWebhooks();
+      say(enabled ? `Webhook ${id} is on again; deliveries not sent while it was off can be retried one by one.`
+        : `Webhook ${id} is off: nothing is sent to it until it is turned on.`);
     } catch (error) {
       fail(error);
     }
@@ -1237,7 +1252,9 @@
     const button = event.target.closest("button[data-hook]");
     if (!button) return;
     const id = Number(button.closest("tr").dataset.id);
-    if (button.dataset.hook === "deliveries") loadDeliveries(id);
+    const action = button.dataset.hook;
+    if (action === "deliveries") loadDeliveries(id);
+    else if (action === "on" || action === "off") switchWebhook(id, action === "on");
     else deleteWebhook(id);
   });
   $("#deliveries").addEventListener("click", (event) => {
