@@ -1,7 +1,9 @@
-"""Admin route: a moderator asks for an e-mail about every held or reported comment of a site.
+"""Admin routes: a moderator asks for an e-mail about every held or reported comment of a site;
+an admin lists those addresses and takes one off.
 
 The address confirms first (double opt-in), like a reader's; every such e-mail carries a
-one-click unsubscribe. Needs a moderator or admin key for the site.
+one-click unsubscribe. Opting in needs a moderator or admin key for the site; listing and
+removing, an admin key.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from commentsvc.api.admin import authenticate
 from commentsvc.api.requests import service_config
 from commentsvc.extensions import db, limiter
 from commentsvc.notify import moderators, setup
+from commentsvc.schemas import UTCTime
 from commentsvc.sites import get_site
 
 blp = Blueprint("mail_admin", __name__, url_prefix="/api/v1/admin",
@@ -31,6 +34,19 @@ class ModeratorMailIn(Schema):
 class ModeratorMailOut(Schema):
     status = fields.String(metadata={"description": "`confirmation_sent`: a link is on its way; "
                                      "`confirmed`: e-mails come already"})
+
+
+class ModeratorAddressOut(ModeratorMailOut):
+    id = fields.Integer()
+    email = fields.String(allow_none=True, metadata={
+        "description": "null when it cannot be read (COMMENTSVC_SECRET_KEY changed since)"})
+    lang = fields.String()
+    created_at = UTCTime()
+    confirmed_at = UTCTime(allow_none=True)
+
+
+class ModeratorAddressesOut(Schema):
+    addresses = fields.List(fields.Nested(ModeratorAddressOut))
 
 
 # The admin API's own quota, per key (by its hash: the limiter's store never sees a key).
@@ -53,3 +69,24 @@ def opt_in(data: dict, site_key: str) -> dict:
     subscription = moderators.opt_in(db.session, service_config().secret_key, found.id,
                                      data["email"], data["lang"], setup.base_url())
     return {"status": "confirmed" if subscription.active else "confirmation_sent"}
+
+
+@blp.route("/sites/<string:site_key>/moderator-mail", methods=["GET"])
+@blp.response(200, ModeratorAddressesOut)
+def list_addresses(site_key: str) -> dict:
+    """The addresses that get this site's moderator e-mails, or were asked to confirm (admin
+    key). Unsubscribed ones are not listed: their address is forgotten."""
+    found = get_site(db.session, site_key)
+    g.moderator.require(found.id, role="admin")
+    return {"addresses": moderators.listed(db.session, service_config().secret_key, found.id)}
+
+
+@blp.route("/sites/<string:site_key>/moderator-mail/<id:address_id>", methods=["DELETE"])
+@blp.response(204)
+def remove_address(site_key: str, address_id: int) -> None:
+    """Take an address off this site's moderator e-mails, as its unsubscribe link would: no
+    more e-mails, the address forgotten, links already sent stop working (admin key)."""
+    found = get_site(db.session, site_key)
+    g.moderator.require(found.id, role="admin")
+    moderators.remove(db.session, found.id, address_id, g.moderator.actor,
+                      service_config().now())

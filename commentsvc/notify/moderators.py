@@ -9,13 +9,14 @@ through moderation.moderate, like the admin API, so counters, caches, events and
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from commentsvc import events, moderation
+from commentsvc import audit, events, moderation
 from commentsvc.errors import Conflict, NotFound
 from commentsvc.identity import keyed_hash
 from commentsvc.models import APPROVED, PENDING, Article, Comment, Site
@@ -146,6 +147,43 @@ def act(session: Session, secret: str, token: str) -> Comment:
     moderation.moderate(session, setup.service(), actor, [comment.id], action,
                         reason="by a link in a moderator e-mail")
     return comment
+
+
+@dataclass(frozen=True)
+class ModeratorAddress:
+    """An address that gets (or was asked to confirm) a site's moderator e-mails."""
+
+    id: int
+    email: str | None  # None when the sealed address cannot be read (the secret key changed)
+    lang: str
+    status: str  # "confirmation_sent" or "confirmed"
+    created_at: datetime
+    confirmed_at: datetime | None
+
+
+def listed(session: Session, secret: str, site_id: int) -> list[ModeratorAddress]:
+    """The site's moderator addresses that have not unsubscribed, oldest first."""
+    rows = session.scalars(select(MailSubscription).where(
+        MailSubscription.site_id == site_id, MailSubscription.kind == MODERATION,
+        MailSubscription.unsubscribed_at.is_(None)).order_by(MailSubscription.id))
+    return [ModeratorAddress(row.id, mail.unseal(secret, row.address_sealed), row.lang,
+                             "confirmed" if row.active else "confirmation_sent",
+                             row.created_at, row.confirmed_at) for row in rows]
+
+
+def remove(session: Session, site_id: int, subscription_id: int, actor: str,
+           now: datetime) -> None:
+    """An admin takes an address off the site's moderator e-mails, as its unsubscribe link
+    would: nothing more is sent, the address is forgotten, unused links stop working."""
+    subscription = session.get(MailSubscription, subscription_id, with_for_update=True)
+    if (subscription is None or subscription.site_id != site_id
+            or subscription.kind != MODERATION or subscription.unsubscribed_at is not None):
+        raise NotFound(f"no moderator e-mail address {subscription_id} on this site",
+                       code="moderator_mail_not_found")
+    subscriptions.stop(session, subscription, now)
+    audit.record(session, site_id=site_id, actor=actor, action="moderator_mail_removed",
+                 now=now, details={"subscription_id": subscription_id})
+    session.commit()
 
 
 def opt_in(session: Session, secret: str, site_id: int, address: str, lang: str,

@@ -120,6 +120,13 @@ def confirm(session: Session, secret: str, token: str, now: datetime) -> MailSub
 def unsubscribe(session: Session, secret: str, token: str, now: datetime) -> MailSubscription:
     """Stop every e-mail of this kind to this address on this site; forget the address."""
     subscription = from_token(session, secret, UNSUBSCRIBE, token)
+    stop(session, subscription, now)
+    session.commit()
+    return subscription
+
+
+def stop(session: Session, subscription: MailSubscription, now: datetime) -> None:
+    """What unsubscribing does, whoever asks: no more e-mails, the address forgotten."""
     if subscription.unsubscribed_at is None:
         subscription.unsubscribed_at = now
     subscription.address_sealed = ""
@@ -129,8 +136,6 @@ def unsubscribe(session: Session, secret: str, token: str, now: datetime) -> Mai
     if subscription.kind == MODERATION:
         session.execute(delete(ModerationLink).where(
             ModerationLink.subscription_id == subscription.id, ModerationLink.used_at.is_(None)))
-    session.commit()
-    return subscription
 
 
 def address_of(secret: str, subscription: MailSubscription) -> str | None:

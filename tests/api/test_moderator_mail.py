@@ -5,7 +5,11 @@ comment, approve / reject links that work once and expire, through the moderatio
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from commentsvc.extensions import db
+from commentsvc.models import AuditEntry
+from commentsvc.notify.models import REPLIES, MailSubscription
 from tests.api.admin_support import bearer, keys  # noqa: F401
 from tests.conftest import post, set_site_settings
 from tests.mail_support import html_of, links, outbox, path_of, smtp, text_of  # noqa: F401
@@ -150,3 +154,65 @@ def test_moderator_e_mails_stop_after_unsubscribing(client, app, keys, moderator
     post(client)
     outbox.run(app)
     assert inbox.messages == []
+
+
+ADDRESSES = "/api/v1/admin/sites/default/moderator-mail"
+
+
+def test_an_admin_lists_the_sites_moderator_addresses(client, app, keys, moderator):
+    client.post(ADDRESSES, json={"email": "new@news.example", "lang": "de"},
+                headers=bearer(keys.moderator))
+    listed = client.get(ADDRESSES, headers=bearer(keys.admin))
+    assert listed.status_code == 200
+    assert [(a["email"], a["status"], a["lang"]) for a in listed.json["addresses"]] == [
+        (MOD, "confirmed", "en"), ("new@news.example", "confirmation_sent", "de")]
+    assert listed.json["addresses"][0]["confirmed_at"]
+    assert listed.json["addresses"][1]["confirmed_at"] is None
+
+
+def test_an_admin_takes_an_address_off_the_moderator_e_mails(client, app, keys, moderator,
+                                                            outbox, inbox):
+    held_comment(client, app)
+    message, _ = moderation_mail(app, outbox, inbox)
+    approve, _ = approve_and_reject(message)
+    [address] = client.get(ADDRESSES, headers=bearer(keys.admin)).json["addresses"]
+    removed = client.delete(f"{ADDRESSES}/{address['id']}", headers=bearer(keys.admin))
+    assert removed.status_code == 204
+    assert client.get(ADDRESSES, headers=bearer(keys.admin)).json["addresses"] == []
+    assert client.post(approve).status_code in (404, 410)  # links already sent stop working
+    inbox.clear()
+    post(client, body="Another comment to hold")
+    outbox.run(app)
+    assert inbox.messages == []
+    with app.app_context():
+        stored = db.session.get(MailSubscription, address["id"])
+        assert stored.address_sealed == "" and stored.unsubscribed_at is not None
+        entry = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "moderator_mail_removed")).one()
+        assert entry.details == {"subscription_id": address["id"]}
+    again = client.delete(f"{ADDRESSES}/{address['id']}", headers=bearer(keys.admin))
+    assert (again.status_code, again.json["error"]["code"]) == (404, "moderator_mail_not_found")
+    # It may opt in again, and confirms again first.
+    back = client.post(ADDRESSES, json={"email": MOD}, headers=bearer(keys.moderator))
+    assert back.json == {"status": "confirmation_sent"}
+
+
+def test_only_moderator_addresses_of_the_site_can_be_taken_off(client, app, keys, moderator):
+    reader = post(client, body="Tell me about replies", notify_replies=True,
+                  author_email="reader@news.example")
+    assert reader.status_code == 201
+    with app.app_context():
+        reader_id = db.session.scalar(select(MailSubscription.id)
+                                      .where(MailSubscription.kind == REPLIES))
+    [address] = client.get(ADDRESSES, headers=bearer(keys.admin)).json["addresses"]
+    for path, key, status in (
+            (f"{ADDRESSES}/{reader_id}", keys.admin, 404),
+            (f"{ADDRESSES}/999999", keys.admin, 404),
+            (f"{ADDRESSES}/{address['id']}", keys.moderator, 403),
+            (f"{ADDRESSES}/{address['id']}", keys.other_admin, 403),
+            (f"{ADDRESSES}/{address['id']}", None, 401)):
+        answer = client.delete(path, headers=bearer(key) if key else {})
+        assert answer.status_code == status, (path, answer.json)
+    for key, status in ((keys.moderator, 403), (keys.other_admin, 403), (None, 401)):
+        assert client.get(ADDRESSES, headers=bearer(key) if key else {}).status_code == status
+    assert len(client.get(ADDRESSES, headers=bearer(keys.admin)).json["addresses"]) == 1
