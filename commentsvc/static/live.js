@@ -4,12 +4,15 @@
    under their parent: nothing moves under the reader's eyes until they ask. Edits and removals
    of comments on screen are applied in place. When the stream cannot connect (a proxy that
    buffers, a closed port) the thread is polled instead (the browser revalidates: a 304 costs one
-   small query), backing off while nothing changes, and not at all in a background tab. */
+   small query), backing off while nothing changes, and not at all in a background tab; the
+   stream is tried again now and then (after 2 minutes, then less and less often), and once it
+   answers the polling stops. */
 (() => {
 "use strict";
 const W = window, D = document, NS = (W.commentsvc = W.commentsvc || {});
 const KINDS = ["comment", "edited", "removed"];
 const POLL_MIN = 5000, POLL_MAX = 60000, READY_WAIT = 6000;
+const STREAM_RETRY = 120000, STREAM_RETRY_MAX = 1800000;
 
 class Live {
   constructor(th) {
@@ -19,6 +22,7 @@ class Live {
     this.kids = new Map();    // parent id -> { ids, btn }
     this.fails = 0;
     this.wait = POLL_MIN;
+    this.retry = STREAM_RETRY;
   }
 
   // The texts live in the widget's table (new_top, new_kids), translated like the rest.
@@ -46,6 +50,7 @@ class Live {
     if (this.es) this.es.close();
     clearTimeout(this.timer);
     clearTimeout(this.readyTimer);
+    clearTimeout(this.probeTimer);
     D.removeEventListener("visibilitychange", this.onVis);
   }
 
@@ -58,13 +63,20 @@ class Live {
     let ready = false;
     // A buffering proxy holds the answer: no "ready" in time means no stream at all.
     this.readyTimer = setTimeout(() => { if (!ready) { es.close(); this.fallBack(); } }, READY_WAIT);
-    es.addEventListener("ready", (e) => { ready = true; this.fails = 0; clearTimeout(this.readyTimer); this.seen(e); });
+    es.addEventListener("ready", (e) => {
+      ready = true;
+      this.fails = 0;
+      clearTimeout(this.readyTimer);
+      if (this.polling) this.resume();
+      this.seen(e);
+    });
     for (const kind of KINDS) es.addEventListener(kind, (e) => { this.seen(e); this.apply(kind, JSON.parse(e.data)); });
     es.onerror = () => {
       // Ours to reconnect, with the version we have (the app may answer at once and close).
       es.close();
       clearTimeout(this.readyTimer);
-      if (this.dead || this.polling) return;
+      if (this.dead) return;
+      if (this.polling) { this.fallBack(); return; } // a retry that failed: keep polling
       if (!ready && ++this.fails >= 2) { this.fallBack(); return; }
       // A background tab does not reconnect (without a stream server that would be polling).
       if (D.hidden) { this.asleep = true; return; }
@@ -79,9 +91,32 @@ class Live {
 
   // -- polling, when the stream cannot connect --
   fallBack() {
-    if (this.polling || this.dead) return;
-    this.polling = true;
-    this.poll();
+    if (this.dead) return;
+    if (!this.polling) {
+      this.polling = true;
+      this.base = null;
+      this.poll();
+    }
+    if (!W.EventSource) return;
+    // A proxy restarted, a port opened: the stream may answer later. Try it again now and then.
+    clearTimeout(this.probeTimer);
+    this.probeTimer = setTimeout(() => this.probe(), this.retry);
+    this.retry = Math.min(STREAM_RETRY_MAX, this.retry * 2);
+  }
+
+  probe() {
+    if (this.dead || !this.polling) return;
+    if (D.hidden) this.fallBack(); // later: a background tab opens nothing
+    else this.connect();
+  }
+
+  // The stream answered again: it takes over from polling (it replays what came since this.v).
+  resume() {
+    this.polling = false;
+    this.retry = STREAM_RETRY;
+    clearTimeout(this.timer);
+    clearTimeout(this.probeTimer);
+    this.timer = null;
   }
 
   async poll() {
@@ -91,6 +126,7 @@ class Live {
     try {
       const q = new URLSearchParams({ site: th.o.site, article: th.o.article, sort: "newest", limit: 20 });
       const { data } = await th.req("GET", "/comments?" + q);
+      if (this.dead || !this.polling) return; // the stream took over meanwhile
       // The first answer is what was there already (older pages may not be on screen).
       const base = this.base;
       if (!base) {
@@ -112,7 +148,7 @@ class Live {
     } catch (e) {
       this.wait = Math.min(POLL_MAX * 2, this.wait * 2);
     }
-    if (!this.dead) this.timer = setTimeout(() => this.poll(), this.wait);
+    if (!this.dead && this.polling) this.timer = setTimeout(() => this.poll(), this.wait);
   }
 
   // -- applying changes --

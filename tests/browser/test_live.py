@@ -85,6 +85,48 @@ def test_with_streams_blocked_the_widget_polls_and_still_sees_the_post(new_page,
     assert polls() > before
 
 
+def test_a_polling_widget_goes_back_to_the_stream_once_it_answers(new_page, server):
+    reader, writer = new_page(), new_page()
+    reader.clock.install()  # runs as usual; run_for jumps ahead to the widget's next retry
+
+    def blocked(route):
+        route.abort()
+
+    def asked(part: str) -> int:
+        return sum(part in r for r in reader.watch.requests)
+
+    def polls() -> int:
+        return sum("/api/v1/comments?" in r and "newest" in r for r in reader.watch.requests)
+
+    def wait_until(check, seconds: float = 5) -> None:
+        deadline = time.monotonic() + seconds
+        while not check() and time.monotonic() < deadline:
+            reader.wait_for_timeout(100)
+        assert check()
+
+    reader.route("**/api/v1/stream?*", blocked)
+    reader.goto(server.url + HOME)
+    writer.goto(server.url + HOME)
+    loaded(reader)
+    wait_until(lambda: polls() > 0)
+    reader.unroute("**/api/v1/stream?*", blocked)
+    streams = asked("/api/v1/stream?")
+    reader.clock.run_for(60_000)  # polling goes on; the stream is not tried yet
+    assert asked("/api/v1/stream?") == streams
+    reader.clock.run_for(65_000)  # two minutes after polling began: the stream again
+    wait_until(lambda: asked("/api/v1/stream?") > streams)
+    reader.wait_for_timeout(500)  # its "ready": the stream takes over
+    polled = polls()
+    post(loaded(writer), "Seen through the stream again")
+    expect(new_comments_control(reader)).to_have_text("1 new comment — show", timeout=3000)
+    # Polling waits a minute at most between asks; none comes in 70 s. (In steps shorter than
+    # the 6 s a stream may take to say "ready": the app alone answers each one at once.)
+    for _ in range(14):
+        reader.clock.run_for(5_000)
+        reader.wait_for_timeout(150)
+    assert polls() == polled, "polling stopped once the stream answered"
+
+
 def test_an_edit_and_a_removal_are_applied_in_place(new_page, server):
     reader, writer = new_page(), new_page()
     writer.goto(server.url + HOME)
