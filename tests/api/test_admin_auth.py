@@ -14,8 +14,13 @@ ADMIN_ONLY = {"/api/v1/admin/sites", "/api/v1/admin/sites/{site_key}",
               "/api/v1/admin/sites/{site_key}/webhooks",
               "/api/v1/admin/sites/{site_key}/webhooks/{webhook_id}",
               "/api/v1/admin/sites/{site_key}/webhooks/{webhook_id}/deliveries",
-              "/api/v1/admin/sites/{site_key}/webhooks/{webhook_id}/deliveries/{delivery_id}/retry"}
+              "/api/v1/admin/sites/{site_key}/webhooks/{webhook_id}/deliveries/{delivery_id}/retry",
+              "/api/v1/admin/sites/{site_key}/moderator-mail/{address_id}"}
+# Where one method of a path is for admins only: a moderator opts in, an admin lists.
+ADMIN_ONLY_METHODS = {("get", "/api/v1/admin/sites/{site_key}/moderator-mail")}
 HOOK = "/api/v1/admin/sites/{site_key}/webhooks/{webhook_id}"
+MODERATOR_MAIL = "/api/v1/admin/sites/{site_key}/moderator-mail"
+MODERATOR_ADDRESS = "moderator@news.example"
 # A public address given as a literal: accepted without DNS, and nothing is sent in these tests.
 HOOK_URL = "http://93.184.215.14/hooks"
 
@@ -51,16 +56,22 @@ def requests_for(comment_id):
             "query_string": {"site": "default", "comment_id": comment_id}},
         ("post", "/api/v1/admin/readers/erase"): {"json": {"site": "default", "sub": "nobody"}},
         ("get", "/api/v1/admin/sites/{site_key}/export"): {},
-        ("post", "/api/v1/admin/sites/{site_key}/moderator-mail"): {
-            "json": {"email": "moderator@news.example"}},
+        ("post", MODERATOR_MAIL): {"json": {"email": MODERATOR_ADDRESS}},
+        ("get", MODERATOR_MAIL): {},
+        ("delete", f"{MODERATOR_MAIL}/{{address_id}}"): {},
         ("post", "/api/v1/admin/sites/{site_key}/webhooks"): {
             "json": {"url": HOOK_URL, "events": ["comment.created"]}},
         ("get", "/api/v1/admin/sites/{site_key}/webhooks"): {},
         ("get", f"{HOOK}/deliveries"): {},
         ("post", f"{HOOK}/deliveries/{{delivery_id}}/retry"): {},
+        ("patch", HOOK): {"json": {"enabled": True}},
         # Last: the routes above need the webhook.
         ("delete", HOOK): {},
     }
+
+
+def admin_only(method, path):
+    return path in ADMIN_ONLY or (method, path) in ADMIN_ONLY_METHODS
 
 
 def admin_routes(client):
@@ -70,9 +81,9 @@ def admin_routes(client):
 
 
 def call(client, method, path, key, world, **request):
-    comment_id, ban_id, key_id, webhook_id, delivery_id = world
+    comment_id, ban_id, key_id, webhook_id, delivery_id, address_id = world
     url = path.format(comment_id=comment_id, ban_id=ban_id, site_key="default", key_id=key_id,
-                      webhook_id=webhook_id, delivery_id=delivery_id)
+                      webhook_id=webhook_id, delivery_id=delivery_id, address_id=address_id)
     headers = bearer(key) if key else {}
     return getattr(client, method)(url, headers=headers, **request)
 
@@ -88,8 +99,11 @@ def world(client, keys):  # noqa: F811
                       headers=bearer(keys.admin))
     # The default site's moderator key: the key routes act on it.
     actor = client.get("/api/v1/admin/key", headers=bearer(keys.moderator)).json["actor"]
+    mail = MODERATOR_MAIL.format(site_key="default")
+    client.post(mail, json={"email": MODERATOR_ADDRESS}, headers=bearer(keys.moderator))
+    address = client.get(mail, headers=bearer(keys.admin)).json["addresses"][0]["id"]
     return (comment_id, ban.json["bans"][0]["id"], int(actor.removeprefix("key:")), hook,
-            delivery)
+            delivery, address)
 
 
 def test_the_table_covers_every_admin_route(client, world):
@@ -111,7 +125,7 @@ def test_every_admin_route_is_403_with_a_key_of_another_site(client, world, keys
         if (method, path) in {("get", "/api/v1/admin/sites"), ("get", "/api/v1/admin/key"),
                               ("get", "/api/v1/admin/keys")}:
             continue  # they name no site: they answer about the key's own (tests below)
-        key = keys.other_admin if path in ADMIN_ONLY else keys.other_site
+        key = keys.other_admin if admin_only(method, path) else keys.other_site
         response = call(client, method, path, key, world, **request)
         assert response.status_code == 403, (method, path, response.json)
 
@@ -132,7 +146,7 @@ def test_a_key_can_ask_what_it_is(client, keys, name, role, site):  # noqa: F811
 def test_site_and_key_routes_are_403_for_moderators(client, world, keys):  # noqa: F811
     comment_id = world[0]
     for (method, path), request in requests_for(comment_id).items():
-        if path in ADMIN_ONLY:
+        if admin_only(method, path):
             response = call(client, method, path, keys.moderator, world, **request)
             assert response.status_code == 403, (method, path)
             assert response.json["error"]["code"] == "admin_only"
