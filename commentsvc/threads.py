@@ -95,13 +95,7 @@ _HEAD = (
 # What a thread page depends on besides its query, in plain numbers: the article (id, version)
 # and the site's settings version (its display depth is among the settings). A page answered
 # again is checked against this on every request (api/kept_answers.py).
-THREAD_VERSION = (
-    select(Article.id, Article.version, Site.settings_version)
-    .select_from(Site)
-    .outerjoin(Article, and_(Article.site_id == Site.id,
-                             Article.key == bindparam("article_key")))
-    .where(Site.key == bindparam("site_key"))
-)
+THREAD_VERSION = _HEAD.with_only_columns(Article.id, Article.version, Site.settings_version)
 
 
 def _connection(source: Session | Connection) -> Connection:
