@@ -110,18 +110,20 @@ def set_enabled(session: Session, moderator: Moderator, hook: Webhook, enabled: 
     Deliveries that were not sent while it was off stay failed: retry them one by one."""
     if enabled == hook.enabled:
         return hook
-    if enabled:
-        hook.disabled_at = hook.disabled_reason = None
-    else:
-        _disable(hook, f"turned off by {moderator.actor}", now)
-    audit.record(session, site_id=hook.site_id, actor=moderator.actor,
-                 action="webhook_enabled" if enabled else "webhook_disabled", now=now,
-                 details={"webhook_id": hook.id})
+    if not enabled:
+        _turn_off(session, hook, f"turned off by {moderator.actor}", moderator.actor, now)
+        return hook
+    hook.disabled_at = hook.disabled_reason = None
+    audit.record(session, site_id=hook.site_id, actor=moderator.actor, action="webhook_enabled",
+                 now=now, details={"webhook_id": hook.id})
     return hook
 
 
-def _disable(hook: Webhook, reason: str, now: datetime) -> None:
+def _turn_off(session: Session, hook: Webhook, reason: str, actor: str, now: datetime) -> None:
+    """By an admin, or by the delivery worker when the receiver answered 410 Gone."""
     hook.disabled_at, hook.disabled_reason = now, reason[:300]
+    audit.record(session, site_id=hook.site_id, actor=actor, action="webhook_disabled", now=now,
+                 details={"webhook_id": hook.id, "reason": hook.disabled_reason})
 
 
 def recent_deliveries(session: Session, hook: Webhook,
@@ -281,19 +283,19 @@ def send(session: Session, message: OutboxMessage) -> None:
     hook = session.get(Webhook, delivery.webhook_id) if delivery else None
     if delivery is None or hook is None:
         return  # the webhook was deleted after the event: nothing left to deliver
-    if not hook.enabled:  # queued before it was turned off: not sent
-        delivery.status = DELIVERY_FAILED
-        delivery.last_error = f"not sent: the webhook is turned off ({hook.disabled_reason})"[:300]
-        raise outbox.SendFailed(delivery.last_error, permanent=True)
-    config = current_app.extensions["commentsvc"]
-    delivery.attempts += 1
-    delivery.last_attempt_at = config.now()
     last = message.attempts + 1 >= outbox.MAX_ATTEMPTS
 
     def failed(reason: str, *, permanent: bool = False) -> outbox.SendFailed:
         delivery.status = DELIVERY_FAILED if (last or permanent) else DELIVERY_RETRYING
         delivery.last_error = reason[:300]
         return outbox.SendFailed(reason, permanent=permanent)
+
+    if not hook.enabled:  # queued before it was turned off: not sent, so no attempt
+        raise failed(f"not sent: the webhook is turned off ({hook.disabled_reason})",
+                     permanent=True)
+    config = current_app.extensions["commentsvc"]
+    delivery.attempts += 1
+    delivery.last_attempt_at = config.now()
 
     secret = secretbox.unseal(config.secret_key, hook.secret_encrypted)
     if secret is None:
@@ -319,7 +321,8 @@ def send(session: Session, message: OutboxMessage) -> None:
     delivery.response_excerpt = answer.excerpt
     if answer.status == 410:
         # Standard Webhooks: 410 Gone means the endpoint will never take deliveries again.
-        _gone(session, hook, config.now())
+        _turn_off(session, hook, "the receiver answered 410 Gone", audit.WEBHOOKS_ACTOR,
+                  config.now())
         raise failed("HTTP 410: the receiver is gone; the webhook is turned off", permanent=True)
     if not 200 <= answer.status < 300:
         note = " (redirects are not followed)" if 300 <= answer.status < 400 else ""
@@ -327,13 +330,6 @@ def send(session: Session, message: OutboxMessage) -> None:
     delivery.status = DELIVERY_DELIVERED
     delivery.delivered_at = config.now()
     delivery.last_error = None
-
-
-def _gone(session: Session, hook: Webhook, now: datetime) -> None:
-    _disable(hook, "the receiver answered 410 Gone", now)
-    audit.record(session, site_id=hook.site_id, actor=audit.WEBHOOKS_ACTOR,
-                 action="webhook_disabled", now=now,
-                 details={"webhook_id": hook.id, "reason": hook.disabled_reason})
 
 
 def init() -> None:
