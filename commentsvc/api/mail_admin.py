@@ -77,8 +77,8 @@ def list_addresses(site_key: str) -> dict:
     """The addresses that get this site's moderator e-mails, or were asked to confirm (admin
     key). Unsubscribed ones are not listed: their address is forgotten."""
     found = get_site(db.session, site_key)
-    g.moderator.require(found.id, role="admin")
-    return {"addresses": moderators.listed(db.session, service_config().secret_key, found.id)}
+    return {"addresses": moderators.listed(db.session, service_config().secret_key,
+                                           g.moderator, found.id)}
 
 
 @blp.route("/sites/<string:site_key>/moderator-mail/<id:address_id>", methods=["DELETE"])
@@ -87,6 +87,4 @@ def remove_address(site_key: str, address_id: int) -> None:
     """Take an address off this site's moderator e-mails, as its unsubscribe link would: no
     more e-mails, the address forgotten, links already sent stop working (admin key)."""
     found = get_site(db.session, site_key)
-    g.moderator.require(found.id, role="admin")
-    moderators.remove(db.session, found.id, address_id, g.moderator.actor,
-                      service_config().now())
+    moderators.remove(db.session, g.moderator, found.id, address_id, service_config().now())

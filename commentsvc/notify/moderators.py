@@ -161,8 +161,10 @@ class ModeratorAddress:
     confirmed_at: datetime | None
 
 
-def listed(session: Session, secret: str, site_id: int) -> list[ModeratorAddress]:
-    """The site's moderator addresses that have not unsubscribed, oldest first."""
+def listed(session: Session, secret: str, moderator: moderation.Moderator,
+           site_id: int) -> list[ModeratorAddress]:
+    """The site's moderator addresses that have not unsubscribed, oldest first (admins)."""
+    moderator.require(site_id, role="admin")
     rows = session.scalars(select(MailSubscription).where(
         MailSubscription.site_id == site_id, MailSubscription.kind == MODERATION,
         MailSubscription.unsubscribed_at.is_(None)).order_by(MailSubscription.id))
@@ -171,17 +173,18 @@ def listed(session: Session, secret: str, site_id: int) -> list[ModeratorAddress
                              row.created_at, row.confirmed_at) for row in rows]
 
 
-def remove(session: Session, site_id: int, subscription_id: int, actor: str,
-           now: datetime) -> None:
+def remove(session: Session, moderator: moderation.Moderator, site_id: int,
+           subscription_id: int, now: datetime) -> None:
     """An admin takes an address off the site's moderator e-mails, as its unsubscribe link
     would: nothing more is sent, the address is forgotten, unused links stop working."""
+    moderator.require(site_id, role="admin")
     subscription = session.get(MailSubscription, subscription_id, with_for_update=True)
     if (subscription is None or subscription.site_id != site_id
             or subscription.kind != MODERATION or subscription.unsubscribed_at is not None):
         raise NotFound(f"no moderator e-mail address {subscription_id} on this site",
                        code="moderator_mail_not_found")
     subscriptions.stop(session, subscription, now)
-    audit.record(session, site_id=site_id, actor=actor, action="moderator_mail_removed",
+    audit.record(session, site_id=site_id, actor=moderator.actor, action="moderator_mail_removed",
                  now=now, details={"subscription_id": subscription_id})
     session.commit()
 
