@@ -250,7 +250,7 @@ def version_check(app: Any, article: str) -> None:
             try:
                 reads.read_kept(lambda c: threads.thread_head(c, config, "default", article))
             finally:
-                reads.end_kept_read()
+                reads.end_request()
 
     timings = interleaved({
         "through SQLAlchemy (thread_head on the kept connection)": through_sqlalchemy,

@@ -183,10 +183,6 @@ def _kept() -> KeptConnections:
 
 def end_request(_error: BaseException | None = None) -> None:
     """teardown_request: the kept connection ends the request outside any transaction."""
-    end_kept_read()
-
-
-def end_kept_read() -> None:
     kept = current_app.extensions.get(KEPT)
     if kept is not None:
         kept.end_request()
