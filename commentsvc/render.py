@@ -24,7 +24,8 @@ _STRIPPED = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b\u2060-\u2064\ufeff]"
 )
 
-# Lone surrogates are not Unicode scalar values: nh3 (Rust) cannot take them.
+# Lone surrogates are not Unicode scalar values: nh3 (Rust) cannot take them, nor can
+# markdown-it percent-encode them in a link's URL.
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 # The HTML parser drops a byte order mark at the very start of its input: strip it (and the
@@ -99,4 +100,4 @@ def _clean_once(html: str) -> str:
 
 def to_html(markdown_source: str) -> str:
     """Render a comment body (already cleaned) to the HTML that is stored and served."""
-    return sanitize_html(_markdown.render(markdown_source))
+    return sanitize_html(_markdown.render(_SURROGATES.sub("\ufffd", markdown_source)))

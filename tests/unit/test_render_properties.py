@@ -118,6 +118,8 @@ def assert_only_allowed_markup(output: str) -> None:
 @given(any_texts)
 @example("[x](\x01javascript:alert(1))")
 @example("x \ud800 <b>y</b>")
+@example("[a](\ud800\udc00)")  # a link's URL is percent-encoded as UTF-8: surrogates cannot be
+@example("<http://a.b/\ud800>")
 def test_any_text_renders_to_only_allowed_tags_attributes_and_schemes(text: str) -> None:
     assert_only_allowed_markup(render.to_html(render.clean_text(text)))
 
